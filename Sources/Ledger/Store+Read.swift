@@ -1,0 +1,114 @@
+// Reading what the store holds: a run's events in stream order, where each run's stream
+// resumes, which runs exist, and the conflicting redeliveries kept aside.
+
+import Foundation
+import GRDB
+
+/// A redelivered event whose key was already stored with different content.
+package struct Conflict: Sendable, Equatable {
+    package var runID: String
+    package var eventID: String
+    package var type: String
+    package var data: String
+    package var receivedAt: Int64
+}
+
+/// A run's stream as the store tracks it.
+package struct StreamSummary: Sendable, Equatable {
+    package var runID: String
+    package var eventCount: Int
+    /// The real event id to send as `Last-Event-ID` to continue the stream ("" to start over).
+    package var resumeID: String
+    package var firstReceivedAt: Int64?
+    package var lastReceivedAt: Int64?
+}
+
+extension LedgerStore {
+    /// The events of `runID` in stream order; empty when the run is unknown.
+    package func events(of runID: String) throws -> [StoredEvent] {
+        try read("reading events of run \(runID)") { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT e.event_id, e.type, e.data, e.received_at, e.hash
+                    FROM events e JOIN streams s ON s.run_key = e.run_key
+                    WHERE s.run_id = ? ORDER BY e.seq
+                    """,
+                arguments: [runID])
+            var events: [StoredEvent] = []
+            while let row = try rows.next() {
+                events.append(
+                    StoredEvent(
+                        position: events.count + 1, eventID: row[0], type: row[1], data: row[2],
+                        receivedAt: row[3], hash: [UInt8](row[4] as Data)))
+            }
+            return events
+        }
+    }
+
+    /// The last event of `runID` in stream order, or nil when nothing of it is stored.
+    package func lastEvent(of runID: String) throws -> StoredEvent? {
+        try read("reading the last event of run \(runID)") { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT e.event_id, e.type, e.data, e.received_at, e.hash, s.event_count
+                    FROM events e JOIN streams s ON s.run_key = e.run_key
+                    WHERE s.run_id = ? ORDER BY e.seq DESC LIMIT 1
+                    """,
+                arguments: [runID]
+            ).map {
+                StoredEvent(
+                    position: $0[5], eventID: $0[0], type: $0[1], data: $0[2], receivedAt: $0[3],
+                    hash: [UInt8]($0[4] as Data))
+            }
+        }
+    }
+
+    /// The stream state of `runID`, or nil when nothing of it is stored.
+    package func stream(of runID: String) throws -> StreamSummary? {
+        try read("reading the stream of run \(runID)") { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT run_id, event_count, resume_id, first_received_at, last_received_at
+                    FROM streams WHERE run_id = ?
+                    """,
+                arguments: [runID]
+            ).map(Self.streamSummary)
+        }
+    }
+
+    /// Every run with stored events, in the order they were first seen.
+    package func streams() throws -> [StreamSummary] {
+        try read("listing runs") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT run_id, event_count, resume_id, first_received_at, last_received_at
+                    FROM streams ORDER BY run_key
+                    """
+            ).map(Self.streamSummary)
+        }
+    }
+
+    /// The conflicting redeliveries kept aside, oldest first.
+    package func conflicts() throws -> [Conflict] {
+        try read("reading conflicts") { db in try conflicts(db) }
+    }
+
+    func conflicts(_ db: Database) throws -> [Conflict] {
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.run_id, c.event_id, c.type, c.data, c.received_at
+                    FROM conflicts c JOIN streams s ON s.run_key = c.run_key ORDER BY c.id
+                    """
+            ).map { Conflict(runID: $0[0], eventID: $0[1], type: $0[2], data: $0[3], receivedAt: $0[4]) }
+    }
+
+    private static func streamSummary(_ row: Row) -> StreamSummary {
+        StreamSummary(
+            runID: row[0], eventCount: row[1], resumeID: row[2], firstReceivedAt: row[3], lastReceivedAt: row[4])
+    }
+}

@@ -1,0 +1,113 @@
+// Verification: recompute every run's hash chain from its stored events and compare it with the
+// stored hashes and the stream's recorded head and count. The first bad record of each run is
+// named; conflicting redeliveries kept aside are reported too.
+
+import Foundation
+import GRDB
+
+/// One thing `verify` found wrong.
+package struct IntegrityProblem: Sendable, Equatable {
+    package enum Kind: String, Sendable, Equatable {
+        /// An event's stored hash is not what its content and predecessor give: the row or one before it changed.
+        case tamperedEvent = "tampered_event"
+        /// The chain is intact but does not end where the stream's head says: events were removed or added.
+        case headMismatch = "head_mismatch"
+        /// A redelivery had the same key as a stored event but different content.
+        case conflict
+        /// An event row belongs to no known run.
+        case orphanEvent = "orphan_event"
+    }
+
+    package var runID: String
+    /// The event the problem was found at, when there is one.
+    package var eventID: String?
+    /// Its 1-based position in the run's stream.
+    package var position: Int?
+    package var kind: Kind
+    package var detail: String
+}
+
+/// What `verify` checked and found.
+package struct VerificationReport: Sendable, Equatable {
+    package var runs = 0
+    package var events = 0
+    package var problems: [IntegrityProblem] = []
+
+    package var isIntact: Bool { problems.isEmpty }
+}
+
+extension LedgerStore {
+    /// Recomputes every run's chain. `progress` is called with the number of events checked so far,
+    /// every `progressInterval` events.
+    package func verify(
+        progressInterval: Int = 250_000, progress: (Int) -> Void = { _ in }
+    ) throws -> VerificationReport {
+        try read("verifying") { db in
+            struct Cursor {
+                var runID: String
+                var expectedCount: Int
+                var expectedHead: [UInt8]
+                var head: [UInt8]
+                var position = 0
+                var broken = false
+            }
+            var report = VerificationReport()
+            var cursors: [Int64: Cursor] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT run_key, run_id, event_count, head_hash FROM streams") {
+                let runID: String = row[1]
+                cursors[row[0]] = Cursor(
+                    runID: runID, expectedCount: row[2], expectedHead: [UInt8](row[3] as Data),
+                    head: HashChain.genesis(runID: runID))
+            }
+            report.runs = cursors.count
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT run_key, event_id, type, data, received_at, hash FROM events ORDER BY seq")
+            while let row = try rows.next() {
+                report.events += 1
+                if report.events % progressInterval == 0 { progress(report.events) }
+                let runKey: Int64 = row[0]
+                let eventID: String = row[1]
+                guard var cursor = cursors[runKey] else {
+                    report.problems.append(
+                        IntegrityProblem(
+                            runID: "run_key \(runKey)", eventID: eventID, position: nil, kind: .orphanEvent,
+                            detail: "event row belongs to no known run"))
+                    continue
+                }
+                cursor.position += 1
+                if !cursor.broken {
+                    let stored = [UInt8](row[5] as Data)
+                    let computed = HashChain.next(
+                        after: cursor.head, eventID: eventID, type: row[2], data: row[3], receivedAt: row[4])
+                    if computed != stored {
+                        cursor.broken = true
+                        report.problems.append(
+                            IntegrityProblem(
+                                runID: cursor.runID, eventID: eventID, position: cursor.position,
+                                kind: .tamperedEvent,
+                                detail: "hash chain breaks at event \(cursor.position): "
+                                    + "this record or the one before it was altered"))
+                    }
+                    cursor.head = stored
+                }
+                cursors[runKey] = cursor
+            }
+            for cursor in cursors.values.sorted(by: { $0.runID < $1.runID }) where !cursor.broken {
+                if cursor.position != cursor.expectedCount || cursor.head != cursor.expectedHead {
+                    report.problems.append(
+                        IntegrityProblem(
+                            runID: cursor.runID, eventID: nil, position: nil, kind: .headMismatch,
+                            detail: "stream records \(cursor.expectedCount) events but \(cursor.position) "
+                                + "chain to a different head: events were removed or inserted"))
+                }
+            }
+            for conflict in try conflicts(db) {
+                report.problems.append(
+                    IntegrityProblem(
+                        runID: conflict.runID, eventID: conflict.eventID, position: nil, kind: .conflict,
+                        detail: "redelivered with different content (received \(UTCTime.format(conflict.receivedAt)))"))
+            }
+            return report
+        }
+    }
+}

@@ -1,0 +1,108 @@
+// LedgerStore owns the one SQLite connection of a Ledger file: it opens (WAL, busy timeout, so
+// several processes can share the file), refuses files from a newer schema, applies the
+// embedded migrations, and runs every read and write on that connection.
+
+import Foundation
+import GRDB
+import Synchronization
+
+/// A Ledger database file: raw events, their hash chains, and what is derived from them.
+package final class LedgerStore: Sendable {
+    /// The database file's path.
+    package let path: String
+    let queue: DatabaseQueue
+    let streamCache = Mutex(StreamCache())
+
+    /// Settings of every connection: WAL with NORMAL sync (durable at checkpoints, never corrupt),
+    /// a 64 MiB page cache so the key index of many interleaved runs stays in memory, and a larger
+    /// WAL between checkpoints so pages written by consecutive batches are copied back once.
+    package static let connectionPragmas = """
+        PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;
+        PRAGMA wal_autocheckpoint = 8192
+        """
+
+    /// Opens the store at `path`, creating it when `create` is true, and migrates it to the current schema.
+    ///
+    /// - Throws: `LedgerError.cannotOpen` when the file is missing (and `create` is false) or unreadable,
+    ///   `.corruptDatabase` when it is not a SQLite database, `.newerSchema` when a newer Ledger wrote it.
+    package init(path: String, create: Bool = true) throws {
+        self.path = path
+        if FileManager.default.fileExists(atPath: path) {
+            try Self.checkSchemaVersion(path: path)
+        } else if !create {
+            throw LedgerError.cannotOpen(path: path, reason: "no such file; run `ledgerctl ingest` or `ledgerctl import` first")
+        }
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: Self.connectionPragmas)
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+        } catch let error as DatabaseError {
+            throw Self.openError(error, path: path)
+        } catch {
+            throw LedgerError.cannotOpen(path: path, reason: "\(error)")
+        }
+        do {
+            try queue.writeWithoutTransaction { db in try Migrations.apply(to: db, path: path) }
+        } catch let error as DatabaseError {
+            throw Self.openError(error, path: path)
+        }
+    }
+
+    /// Runs `body` in an immediate write transaction and maps SQLite failures to `LedgerError`.
+    func write<T>(_ context: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                guard let result else { throw LedgerError.storage(context: context(), reason: "transaction did not run") }
+                return result
+            }
+        } catch let error as DatabaseError {
+            throw LedgerError.storage(context: "\(path): \(context())", reason: error.message ?? "\(error)")
+        }
+    }
+
+    /// Runs `body` as a read and maps SQLite failures to `LedgerError`.
+    func read<T>(_ context: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.read(body)
+        } catch let error as DatabaseError {
+            throw LedgerError.storage(context: "\(path): \(context())", reason: error.message ?? "\(error)")
+        }
+    }
+
+    /// Refuses a file written by a newer schema, reading it through a read-only connection so that
+    /// nothing (not even WAL set-up) touches it first.
+    private static func checkSchemaVersion(path: String) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(30)
+        do {
+            let found = try DatabaseQueue(path: path, configuration: configuration).read { db in
+                try db.tableExists("schema_migrations")
+                    ? Int.fetchOne(db, sql: "SELECT max(version) FROM schema_migrations") ?? 0 : 0
+            }
+            if found > Migrations.latestVersion {
+                throw LedgerError.newerSchema(path: path, found: found, supported: Migrations.latestVersion)
+            }
+        } catch let error as DatabaseError {
+            throw openError(error, path: path)
+        }
+    }
+
+    private static func openError(_ error: DatabaseError, path: String) -> LedgerError {
+        switch error.resultCode {
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+            .corruptDatabase(path: path, reason: error.message ?? "\(error.resultCode)")
+        default:
+            .cannotOpen(path: path, reason: error.message ?? "\(error.resultCode)")
+        }
+    }
+}
