@@ -1,0 +1,57 @@
+// `ledgerctl import FILE --run RUN_ID`: store a captured event stream as a run's events.
+// Idempotent: importing the same file again adds nothing.
+
+import ArgumentParser
+import Ingest
+import Ledger
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import a captured event stream (what `curl -N` prints) as a run's events.",
+        discussion: """
+            The file is parsed by the WHATWG event-stream rules and read in chunks, so any size \
+            streams through. Events are keyed by their SSE id (id-less ones as <last id>#<n>), so \
+            importing the same file again adds nothing; an event whose key is known but whose data \
+            differs is kept aside as a conflict (see `ledgerctl verify`). Data that is not JSON is \
+            stored raw and named by line. Exits 1 if the file had such problems, after storing \
+            everything it could read.
+            """
+    )
+
+    @Argument(help: "The transcript file, or - for standard input.")
+    var file: String
+
+    @Option(help: "The run id the events belong to.")
+    var run: String
+
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        let ledger = try store.open(create: true)
+        let result = try TranscriptImporter().importFile(at: file, runID: run, into: ledger) { bytes in
+            if bytes >= 64 << 20 { printStatus("import: \(bytes >> 20) MiB read…") }
+        }
+        let outcome = result.outcome
+        print(
+            "imported \(file) into run \(run): \(outcome.new) new, \(outcome.duplicate) duplicate, "
+                + "\(outcome.conflict) conflicting (\(result.messages) events)")
+        var problems = false
+        if !result.invalidJSONLines.isEmpty {
+            problems = true
+            for line in result.invalidJSONLines.prefix(20) {
+                printError("\(file):\(line): data is not JSON (stored raw)")
+            }
+            if result.invalidJSONLines.count > 20 {
+                printError("\(file): \(result.invalidJSONLines.count - 20) more events whose data is not JSON (stored raw)")
+            }
+        }
+        if let line = result.unterminatedMessageLine {
+            problems = true
+            printError("\(file):\(line): the last message has no blank line after it; it was not dispatched or stored")
+        }
+        if outcome.conflict > 0 {
+            printError("\(file): \(outcome.conflict) events conflict with stored ones; see `ledgerctl verify`")
+        }
+        if problems { throw CommandExit(code: 1) }
+    }
+}
