@@ -1,0 +1,38 @@
+// Why ingesting a run stopped. Each names the run and says what to do; the API key is never
+// part of a message.
+
+import Foundation
+
+/// A run that could not be streamed to its end.
+package enum IngestError: Error, Sendable, Equatable, LocalizedError {
+    /// The API refused the request (401, 403, 404): retrying cannot help.
+    case rejected(runID: String, status: Int, message: String)
+    /// The server could not be reached or kept failing for `attempts` tries in a row.
+    case unreachable(runID: String, attempts: Int, lastError: String)
+    /// The store failed while saving the run's events.
+    case storage(runID: String, reason: String)
+
+    package var runID: String {
+        switch self {
+        case let .rejected(runID, _, _), let .unreachable(runID, _, _), let .storage(runID, _): runID
+        }
+    }
+
+    package var errorDescription: String? {
+        switch self {
+        case let .rejected(runID, status, message):
+            let hint =
+                switch status {
+                case 401: "check --api-key or COASTY_API_KEY"
+                case 403: "the API key may not read this run"
+                case 404: "check the run id and --base-url"
+                default: "not retried"
+                }
+            return "run \(runID): HTTP \(status) \(message) (\(hint))"
+        case let .unreachable(runID, attempts, lastError):
+            return "run \(runID): gave up after \(attempts) attempts in a row: \(lastError)"
+        case let .storage(runID, reason):
+            return "run \(runID): could not store events: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,168 @@
+// End-to-end ingest: the built ledgerctl streams runs from CoastySim over real HTTP on
+// 127.0.0.1 with connection drops, resends and tricky framing, and every run's stored events
+// must equal the server's log: in order, none lost, none twice. Also after SIGKILL and rerun,
+// and with two ingest processes on the same runs at once.
+
+import CoastySim
+import Foundation
+import Ledger
+import Testing
+
+/// What Ledger must hold for a run whose server log is `log`: keys by design.md's rule.
+func expectedEvents(_ log: [SimEvent]) -> [(key: String, type: String, data: String)] {
+    var lastID = ""
+    var idless = 0
+    return log.map { event in
+        let key: String
+        if let id = event.id {
+            lastID = id
+            idless = 0
+            key = id
+        } else {
+            idless += 1
+            key = "\(lastID)#\(idless)"
+        }
+        return (key, event.type ?? "message", event.data)
+    }
+}
+
+/// Checks that every run's stored events equal the simulator's log exactly.
+func expectStoreMatches(_ sim: CoastySim, runs: [String], db: String) async throws {
+    let store = try LedgerStore(path: db, create: false)
+    for run in runs {
+        let expected = expectedEvents(await sim.log(of: run))
+        let stored = try store.events(of: run)
+        #expect(stored.count == expected.count, "run \(run): \(stored.count) stored, \(expected.count) sent")
+        #expect(stored.map(\.eventID) == expected.map(\.key), "run \(run): keys differ")
+        #expect(stored.map(\.type) == expected.map(\.type), "run \(run): types differ")
+        #expect(stored.map(\.data) == expected.map(\.data), "run \(run): data differs")
+    }
+    #expect(try store.verify().isIntact)
+}
+
+@Suite(.serialized) struct IngestEndToEndTests {
+    let scratch: ScratchDirectory
+    let db: String
+
+    init() throws {
+        scratch = try ScratchDirectory()
+        db = scratch.path("ledger.sqlite")
+    }
+
+    private func startSim(runs: Int, faults: SimFaults, seed: UInt64 = 11) async throws -> (CoastySim, URL, [String]) {
+        var configuration = SimConfiguration(seed: seed)
+        configuration.initialRuns = runs
+        configuration.stepsPerRun = 4...30
+        configuration.faults = faults
+        let sim = CoastySim(configuration: configuration)
+        let url = try await sim.start()
+        return (sim, url, await sim.runIDs)
+    }
+
+    private func runsFile(_ runs: [String]) throws -> String {
+        let path = scratch.path("runs.txt")
+        try (["# runs to ingest"] + runs).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    private var hostileFaults: SimFaults {
+        var faults = SimFaults()
+        faults.dropEvery = 4
+        faults.resendOnResume = true
+        faults.trickyFraming = true
+        return faults
+    }
+
+    @Test func everyRunArrivesExactlyOnceThroughDropsResendsAndTrickyFraming() async throws {
+        let (sim, url, runs) = try await startSim(runs: 40, faults: hostileFaults)
+        defer { Task { await sim.stop() } }
+        let result = try await ledgerctl([
+            "ingest", "--runs-file", try runsFile(runs), "--base-url", url.absoluteString,
+            "--api-key", sim.configuration.apiKey, "--db", db, "--concurrency", "16",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stderr.contains(sim.configuration.apiKey), "the API key must never be printed")
+        try await expectStoreMatches(sim, runs: runs, db: db)
+
+        let again = try await ledgerctl([
+            "ingest", "--runs-file", try runsFile(runs), "--base-url", url.absoluteString, "--db", db,
+        ], environment: ["COASTY_API_KEY": sim.configuration.apiKey])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains(" 0 new events"), "\(again.stderr)")
+        try await expectStoreMatches(sim, runs: runs, db: db)
+    }
+
+    @Test func killedIngestResumesWithoutLossOrDuplicates() async throws {
+        var faults = hostileFaults
+        faults.writeDelay = .milliseconds(3)
+        let (sim, url, runs) = try await startSim(runs: 40, faults: faults, seed: 12)
+        defer { Task { await sim.stop() } }
+        let arguments = [
+            "ingest", "--runs-file", try runsFile(runs), "--base-url", url.absoluteString,
+            "--api-key", sim.configuration.apiKey, "--db", db, "--concurrency", "8",
+        ]
+        let killAfter = Int.random(in: 20...200)
+        let (process, _, _) = try startLedgerctl(arguments)
+        let deadline = ContinuousClock.now + .seconds(60)
+        while process.isRunning, ContinuousClock.now < deadline {
+            if let store = try? LedgerStore(path: db, create: false),
+                let count = try? store.streams().reduce(0, { $0 + $1.eventCount }), count >= killAfter
+            {
+                break
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal, "ingest finished before it could be killed")
+
+        let rerun = try await ledgerctl(arguments)
+        #expect(rerun.status == 0, "killed after \(killAfter) events: \(rerun.stderr)")
+        try await expectStoreMatches(sim, runs: runs, db: db)
+    }
+
+    @Test func twoIngestProcessesOnTheSameRunsStoreEachEventOnce() async throws {
+        let (sim, url, runs) = try await startSim(runs: 40, faults: hostileFaults, seed: 13)
+        defer { Task { await sim.stop() } }
+        let arguments = [
+            "ingest", "--runs-file", try runsFile(runs), "--base-url", url.absoluteString,
+            "--api-key", sim.configuration.apiKey, "--db", db, "--concurrency", "12",
+        ]
+        async let first = ledgerctl(arguments)
+        async let second = ledgerctl(arguments)
+        let results = try await [first, second]
+        for result in results { #expect(result.status == 0, "\(result.stderr)") }
+        try await expectStoreMatches(sim, runs: runs, db: db)
+    }
+
+    @Test func wrongKeyFailsEachRunWithOneClearLine() async throws {
+        let (sim, url, runs) = try await startSim(runs: 3, faults: SimFaults(), seed: 14)
+        defer { Task { await sim.stop() } }
+        let result = try await ledgerctl(
+            ["ingest"] + runs + ["--base-url", url.absoluteString, "--api-key", "wrong-key", "--db", db])
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n").filter { $0.contains("HTTP 401") }
+        #expect(lines.count == 3, "\(result.stderr)")
+        for run in runs { #expect(lines.contains { $0.contains("run \(run):") }) }
+        #expect(!result.stderr.contains("wrong-key"))
+    }
+
+    @Test func unreachableServerFailsClearlyAfterBoundedRetries() async throws {
+        let result = try await ledgerctl(
+            ["ingest", "run_x", "--base-url", "http://127.0.0.1:9", "--max-attempts", "3", "--db", db],
+            timeout: .seconds(60))
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("run run_x: gave up after 3 attempts in a row"), "\(result.stderr)")
+    }
+
+    @Test func throttledServerIsRetriedAfterRetryAfter() async throws {
+        var faults = SimFaults()
+        faults.throttleEvery = 3
+        let (sim, url, runs) = try await startSim(runs: 4, faults: faults, seed: 15)
+        defer { Task { await sim.stop() } }
+        let result = try await ledgerctl(
+            ["ingest"] + runs + ["--base-url", url.absoluteString, "--api-key", sim.configuration.apiKey, "--db", db])
+        #expect(result.status == 0, "\(result.stderr)")
+        try await expectStoreMatches(sim, runs: runs, db: db)
+    }
+}
