@@ -25,6 +25,17 @@ package struct EventFacts: Sendable, Equatable {
         at = json?["ts"]?.stringValue.flatMap(UTCTime.parse) ?? receivedAt
     }
 
+    /// The terminal state `data` announces in its top-level `state` field, or nil. A single
+    /// validating scan over the bytes, without building a JSON tree: ingest asks this of every event.
+    package static func terminalState(inData data: String) -> String? {
+        var data = data
+        return data.withUTF8 { bytes in
+            guard let fields = EventScanner.scan(bytes), let state = fields.state else { return nil }
+            let text = EventScanner.text(state, in: bytes)
+            return isTerminal(text) ? text : nil
+        }
+    }
+
     /// Whether `state` ends a run.
     package static func isTerminal(_ state: String) -> Bool {
         ["succeeded", "failed", "cancelled", "timed_out"].contains(state)

@@ -1,0 +1,199 @@
+// The SQL migrations of schema/, embedded so the library can apply them without resources.
+// They must stay byte-for-byte copies of schema/NNN_name.sql (a test checks it). A migration
+// that has shipped is never edited: change the schema with a new one.
+
+import GRDB
+
+/// One ordered schema change.
+package struct Migration: Sendable {
+    package let version: Int
+    package let name: String
+    package let sql: String
+}
+
+/// The ordered migrations and how they are applied.
+package enum Migrations {
+    /// Every migration this build knows, oldest first.
+    package static let all: [Migration] = [
+        Migration(
+            version: 1,
+            name: "events",
+            sql: #"""
+            -- 001_events: the raw, append-only event store.
+            -- One row per dispatched SSE message, exactly as received, keyed by (run, event id).
+            -- Runs get a small integer key so the unique index stays compact when many runs interleave.
+
+            CREATE TABLE streams (
+                run_key           INTEGER PRIMARY KEY,
+                run_id            TEXT NOT NULL UNIQUE,
+                event_count       INTEGER NOT NULL DEFAULT 0,
+                head_hash         BLOB NOT NULL,
+                resume_id         TEXT NOT NULL DEFAULT '',
+                first_received_at INTEGER,
+                last_received_at  INTEGER
+            );
+
+            CREATE TABLE events (
+                seq         INTEGER PRIMARY KEY,
+                run_key     INTEGER NOT NULL,
+                event_id    TEXT NOT NULL,
+                type        TEXT NOT NULL,
+                data        TEXT NOT NULL,
+                received_at INTEGER NOT NULL,
+                hash        BLOB NOT NULL
+            );
+
+            CREATE UNIQUE INDEX events_by_key ON events(run_key, event_id);
+
+            CREATE TRIGGER events_reject_update BEFORE UPDATE ON events
+            BEGIN
+                SELECT RAISE(ABORT, 'events are append-only: an event row cannot be updated');
+            END;
+
+            CREATE TRIGGER events_reject_delete BEFORE DELETE ON events
+            BEGIN
+                SELECT RAISE(ABORT, 'events are append-only: an event row cannot be deleted');
+            END;
+
+            CREATE TABLE conflicts (
+                id          INTEGER PRIMARY KEY,
+                run_key     INTEGER NOT NULL,
+                event_id    TEXT NOT NULL,
+                type        TEXT NOT NULL,
+                data        TEXT NOT NULL,
+                received_at INTEGER NOT NULL,
+                data_hash   BLOB NOT NULL
+            );
+
+            CREATE UNIQUE INDEX conflicts_by_content ON conflicts(run_key, event_id, data_hash);
+
+            CREATE TRIGGER conflicts_reject_update BEFORE UPDATE ON conflicts
+            BEGIN
+                SELECT RAISE(ABORT, 'conflicts are append-only: a conflict row cannot be updated');
+            END;
+
+            CREATE TRIGGER conflicts_reject_delete BEFORE DELETE ON conflicts
+            BEGIN
+                SELECT RAISE(ABORT, 'conflicts are append-only: a conflict row cannot be deleted');
+            END;
+
+            """#
+        ),
+        Migration(
+            version: 2,
+            name: "projections",
+            sql: #"""
+            -- 002_projections: tables derived only from events (runs, steps, transitions), the price table
+            -- they are costed with, and how far they have read. Every projection row can be dropped and
+            -- recomputed from events (`ledgerctl rebuild`); prices are configuration and are kept.
+
+            -- One row per run, as of the last event projected. Times are UTC microseconds, money micro-dollars.
+            CREATE TABLE runs (
+                run_key             INTEGER PRIMARY KEY,
+                run_id              TEXT NOT NULL,
+                state               TEXT,
+                machine_id          TEXT,
+                task                TEXT,
+                cua_version         TEXT,
+                first_event_at      INTEGER NOT NULL,
+                last_event_at       INTEGER NOT NULL,
+                started_at          INTEGER,
+                ended_at            INTEGER,
+                duration_us         INTEGER,
+                awaiting_human_us   INTEGER NOT NULL,
+                queue_wait_us       INTEGER NOT NULL,
+                steps               INTEGER NOT NULL,
+                cost_micros         INTEGER NOT NULL,
+                reported_steps      INTEGER,
+                billing_discrepancy INTEGER NOT NULL,
+                failure_reason      TEXT,
+                result_error        TEXT,
+                last_step_at        INTEGER,
+                state_seq           INTEGER,
+                state_position      INTEGER,
+                state_since         INTEGER,
+                event_count         INTEGER NOT NULL,
+                last_seq            INTEGER NOT NULL,
+                last_event_id       TEXT NOT NULL
+            );
+
+            CREATE INDEX runs_by_first_event ON runs(first_event_at);
+            CREATE INDEX runs_by_state ON runs(state);
+            CREATE INDEX runs_by_machine ON runs(machine_id);
+
+            -- One row per step event, keyed by the event's seq; `position` is its place in the run's stream.
+            CREATE TABLE steps (
+                seq          INTEGER PRIMARY KEY,
+                run_key      INTEGER NOT NULL,
+                position     INTEGER NOT NULL,
+                step         INTEGER,
+                at           INTEGER NOT NULL,
+                action_type  TEXT,
+                message      TEXT,
+                gap_us       INTEGER,
+                price_micros INTEGER NOT NULL
+            );
+
+            -- One row per state interval, keyed by its run and the seq of the event that entered the
+            -- state; the interval a run is in now has no end yet.
+            CREATE TABLE transitions (
+                run_key     INTEGER NOT NULL,
+                seq         INTEGER NOT NULL,
+                position    INTEGER NOT NULL,
+                state       TEXT NOT NULL,
+                started_at  INTEGER NOT NULL,
+                ended_at    INTEGER,
+                duration_us INTEGER,
+                PRIMARY KEY (run_key, seq)
+            ) WITHOUT ROWID;
+
+            -- The price of one step from `effective_from` (UTC microseconds) until the next row's date.
+            CREATE TABLE prices (
+                effective_from  INTEGER PRIMARY KEY,
+                micros_per_step INTEGER NOT NULL CHECK (micros_per_step >= 0)
+            );
+
+            INSERT INTO prices (effective_from, micros_per_step) VALUES (-9223372036854775808, 50000);
+
+            -- The seq of the last event each projection has applied.
+            CREATE TABLE projection_checkpoints (
+                name     TEXT PRIMARY KEY,
+                last_seq INTEGER NOT NULL
+            ) WITHOUT ROWID;
+
+            INSERT INTO projection_checkpoints (name, last_seq) VALUES ('runs', 0), ('steps', 0), ('transitions', 0);
+
+            """#
+        ),
+]
+}
+
+extension Migrations {
+    /// The newest schema version this build knows.
+    package static var latestVersion: Int { all.last?.version ?? 0 }
+
+    /// Applies every migration `db` lacks, each in its own transaction, recording it in `schema_migrations`.
+    /// A database already past `latestVersion` is refused before anything is written.
+    static func apply(to db: Database, path: String) throws {
+        try db.execute(sql: """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version    INTEGER PRIMARY KEY,
+                name       TEXT NOT NULL,
+                applied_at TEXT NOT NULL
+            )
+            """)
+        let current = try Int.fetchOne(db, sql: "SELECT max(version) FROM schema_migrations") ?? 0
+        if current > latestVersion {
+            throw LedgerError.newerSchema(path: path, found: current, supported: latestVersion)
+        }
+        for migration in all where migration.version > current {
+            try db.inTransaction(.immediate) {
+                try db.execute(sql: migration.sql)
+                try db.execute(
+                    sql: "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    arguments: [migration.version, migration.name, UTCTime.format(UTCTime.now())])
+                return .commit
+            }
+        }
+    }
+}

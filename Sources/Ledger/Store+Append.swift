@@ -1,0 +1,229 @@
+// Appending raw events. One transaction per call, however many runs it covers; prepared
+// statements are reused and bound through the SQLite C API because this is the hot path.
+// A known key with the same content is a no-op; with different content it goes to `conflicts`.
+
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// Where a run's chain and resume point stand after the last stored event.
+struct StreamState: Sendable {
+    var runKey: Int64
+    var head: [UInt8]
+    var count: Int64
+    var resumeID: String
+    var firstReceivedAt: Int64?
+    var lastReceivedAt: Int64?
+}
+
+/// Stream states this process has read or written, valid while no other connection has committed
+/// (checked through `PRAGMA data_version` at the start of every write transaction).
+struct StreamCache: Sendable {
+    static let capacity = 100_000
+    var dataVersion: Int64 = -1
+    var streams: [String: StreamState] = [:]
+    var projections = ProjectionCache()
+}
+
+extension LedgerStore {
+    /// Appends `events` of one run, in stream order, in one transaction.
+    @discardableResult
+    package func append(_ events: [RawEvent], to runID: String, projections: ProjectionMode = .live) throws
+        -> AppendOutcome
+    {
+        try append([RunBatch(runID: runID, events: events)], projections: projections)
+    }
+
+    /// Appends the events of many runs in one transaction. Each batch's events are in stream order;
+    /// batches of different runs may come in any order (as concurrent ingest produces them).
+    /// Live, the projections include the new events when this returns (see `ProjectionMode`).
+    @discardableResult
+    package func append(_ batches: [RunBatch], projections: ProjectionMode = .live) throws -> AppendOutcome {
+        try streamCache.withLock { cache in
+            do {
+                return try write("appending events") { db in
+                    let version = try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0
+                    if version != cache.dataVersion || cache.streams.count > StreamCache.capacity {
+                        cache = StreamCache(dataVersion: version)
+                    }
+                    var appender = try EventAppender(db)
+                    var projector = projections == .live ? try Projector(db, taking: &cache.projections) : nil
+                    var outcome = AppendOutcome()
+                    for batch in batches where !batch.events.isEmpty {
+                        var state = try cache.streams[batch.runID] ?? appender.openStream(batch.runID)
+                        outcome += try appender.append(batch, to: &state, projector: &projector)
+                        try appender.save(state)
+                        cache.streams[batch.runID] = state
+                    }
+                    if var projector { cache.projections = try projector.finish() }
+                    return outcome
+                }
+            } catch {
+                cache = StreamCache()
+                throw error
+            }
+        }
+    }
+}
+
+/// The prepared statements of one append transaction.
+private struct EventAppender {
+    let db: Database
+    let insertEvent: OpaquePointer
+    let findEvent: OpaquePointer
+    let insertConflict: OpaquePointer
+
+    init(_ db: Database) throws {
+        self.db = db
+        insertEvent = try db.cachedStatement(sql: """
+            INSERT INTO events (run_key, event_id, type, data, received_at, hash) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (run_key, event_id) DO NOTHING
+            """).sqliteStatement
+        findEvent = try db.cachedStatement(sql: "SELECT type, data FROM events WHERE run_key = ? AND event_id = ?")
+            .sqliteStatement
+        insertConflict = try db.cachedStatement(sql: """
+            INSERT INTO conflicts (run_key, event_id, type, data, received_at, data_hash) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (run_key, event_id, data_hash) DO NOTHING
+            """).sqliteStatement
+    }
+
+    func openStream(_ runID: String) throws -> StreamState {
+        if let row = try Row.fetchOne(
+            db.cachedStatement(sql: """
+                SELECT run_key, event_count, head_hash, resume_id, first_received_at, last_received_at
+                FROM streams WHERE run_id = ?
+                """),
+            arguments: [runID])
+        {
+            return StreamState(
+                runKey: row[0], head: [UInt8](row[2] as Data), count: row[1], resumeID: row[3],
+                firstReceivedAt: row[4], lastReceivedAt: row[5])
+        }
+        let genesis = HashChain.genesis(runID: runID)
+        try db.cachedStatement(sql: "INSERT INTO streams (run_id, head_hash) VALUES (?, ?)")
+            .execute(arguments: [runID, Data(genesis)])
+        return StreamState(runKey: db.lastInsertedRowID, head: genesis, count: 0, resumeID: "")
+    }
+
+    func save(_ state: StreamState) throws {
+        try db.cachedStatement(sql: """
+            UPDATE streams SET event_count = ?, head_hash = ?, resume_id = ?, first_received_at = ?,
+                last_received_at = ? WHERE run_key = ?
+            """).execute(arguments: [
+                state.count, Data(state.head), state.resumeID, state.firstReceivedAt, state.lastReceivedAt,
+                state.runKey,
+            ])
+    }
+
+    /// Appends one run's events, handing each new one to `projector`. After a duplicate, the next
+    /// event is looked up before hashing, since redeliveries come in runs (a replay from an old resume point).
+    mutating func append(_ batch: RunBatch, to state: inout StreamState, projector: inout Projector?) throws
+        -> AppendOutcome
+    {
+        var outcome = AppendOutcome()
+        var expectDuplicate = false
+        for event in batch.events {
+            if expectDuplicate, try classifyExisting(event, in: state, outcome: &outcome) {
+                continue
+            }
+            let hash = HashChain.next(
+                after: state.head, eventID: event.eventID, type: event.type, data: event.data,
+                receivedAt: event.receivedAt)
+            if try insert(event, hash: hash, runKey: state.runKey) {
+                try projector?.apply(event, seq: db.lastInsertedRowID, runKey: state.runKey, runID: batch.runID)
+                state.head = hash
+                state.count += 1
+                if let resumeID = event.resumeID { state.resumeID = resumeID }
+                state.firstReceivedAt = state.firstReceivedAt ?? event.receivedAt
+                state.lastReceivedAt = event.receivedAt
+                outcome.new += 1
+                expectDuplicate = false
+            } else {
+                _ = try classifyExisting(event, in: state, outcome: &outcome)
+                expectDuplicate = true
+            }
+        }
+        return outcome
+    }
+
+    /// Inserts a new event row; false when its key is already stored.
+    private func insert(_ event: RawEvent, hash: [UInt8], runKey: Int64) throws -> Bool {
+        let statement = insertEvent
+        sqlite3_reset(statement)
+        sqlite3_bind_int64(statement, 1, runKey)
+        bindText(statement, 2, event.eventID)
+        bindText(statement, 3, event.type)
+        bindText(statement, 4, event.data)
+        sqlite3_bind_int64(statement, 5, event.receivedAt)
+        hash.withUnsafeBytes { _ = sqlite3_bind_blob(statement, 6, $0.baseAddress, Int32($0.count), sqliteTransient) }
+        try step(statement, expecting: SQLITE_DONE)
+        return sqlite3_changes(db.sqliteConnection) > 0
+    }
+
+    /// Looks up `event`'s key; when stored, counts it as a duplicate or keeps it aside as a conflict
+    /// and returns true. Returns false when the key is not stored yet.
+    private func classifyExisting(_ event: RawEvent, in state: StreamState, outcome: inout AppendOutcome) throws -> Bool {
+        let statement = findEvent
+        sqlite3_reset(statement)
+        sqlite3_bind_int64(statement, 1, state.runKey)
+        bindText(statement, 2, event.eventID)
+        let code = sqlite3_step(statement)
+        if code == SQLITE_DONE { return false }
+        guard code == SQLITE_ROW else { throw stepError(code) }
+        if columnEquals(statement, 0, event.type) && columnEquals(statement, 1, event.data) {
+            outcome.duplicate += 1
+            sqlite3_reset(statement)
+            return true
+        }
+        sqlite3_reset(statement)
+        let conflict = insertConflict
+        sqlite3_reset(conflict)
+        sqlite3_bind_int64(conflict, 1, state.runKey)
+        bindText(conflict, 2, event.eventID)
+        bindText(conflict, 3, event.type)
+        bindText(conflict, 4, event.data)
+        sqlite3_bind_int64(conflict, 5, event.receivedAt)
+        let digest = HashChain.contentDigest(type: event.type, data: event.data)
+        digest.withUnsafeBytes { _ = sqlite3_bind_blob(conflict, 6, $0.baseAddress, Int32($0.count), sqliteTransient) }
+        try step(conflict, expecting: SQLITE_DONE)
+        outcome.conflict += 1
+        return true
+    }
+
+    private func step(_ statement: OpaquePointer, expecting expected: Int32) throws {
+        let code = sqlite3_step(statement)
+        guard code == expected else { throw stepError(code) }
+    }
+
+    private func stepError(_ code: Int32) -> DatabaseError {
+        DatabaseError(
+            resultCode: ResultCode(rawValue: code),
+            message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+    }
+}
+
+private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// Binds `text` as UTF-8, copying it (SQLITE_TRANSIENT); an empty string binds as '' rather than NULL.
+private func bindText(_ statement: OpaquePointer, _ index: Int32, _ text: String) {
+    var text = text
+    text.withUTF8 { bytes in
+        if let base = bytes.baseAddress {
+            _ = sqlite3_bind_text(statement, index, base, Int32(bytes.count), sqliteTransient)
+        } else {
+            _ = sqlite3_bind_text(statement, index, "", 0, sqliteTransient)
+        }
+    }
+}
+
+/// Whether column `index` of the current row holds exactly the UTF-8 bytes of `text`.
+private func columnEquals(_ statement: OpaquePointer, _ index: Int32, _ text: String) -> Bool {
+    let stored = sqlite3_column_text(statement, index)
+    let count = Int(sqlite3_column_bytes(statement, index))
+    var text = text
+    return text.withUTF8 { bytes in
+        guard bytes.count == count else { return false }
+        guard count > 0, let stored, let base = bytes.baseAddress else { return count == 0 }
+        return memcmp(stored, base, count) == 0
+    }
+}

@@ -1,0 +1,106 @@
+// One run in detail: its events in stream order with the gap before each step (the timeline),
+// its steps with their prices, and every state interval it went through.
+
+import GRDB
+
+/// One event of a run's timeline.
+package struct TimelineRow: Sendable, Equatable {
+    /// 1-based position in the run's stream.
+    package var position: Int
+    package var eventID: String
+    /// The data's `ts`, else the arrival time.
+    package var at: Int64
+    /// The data's `event`, else the SSE type.
+    package var type: String
+    package var state: String?
+    package var step: Int64?
+    package var message: String?
+    /// For a step after the run's first: the time since the previous step.
+    package var gapMicros: Int64?
+}
+
+/// One step of a run, as the `steps` projection holds it.
+package struct StepRow: Sendable, Equatable {
+    package var position: Int64
+    /// The data's `step` number.
+    package var step: Int64?
+    package var at: Int64
+    /// The data's `action.type`.
+    package var actionType: String?
+    package var message: String?
+    package var gapMicros: Int64?
+    /// The price in force at `at`.
+    package var price: Money
+}
+
+/// One interval a run spent in a state; the current one has no end.
+package struct TransitionRow: Sendable, Equatable {
+    /// The position of the event that entered the state.
+    package var position: Int64
+    package var state: String
+    package var startedAt: Int64
+    package var endedAt: Int64?
+    package var durationMicros: Int64?
+}
+
+extension LedgerStore {
+    /// The events of `runID` in stream order (only the last `last` when given); empty when the run is unknown.
+    package func timeline(of runID: String, last: Int? = nil) throws -> [TimelineRow] {
+        try catchUpProjections()
+        let rows = try read("reading the timeline of run \(runID)") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.event_id, e.type, e.data, e.received_at, st.gap_us
+                    FROM events e JOIN streams s ON s.run_key = e.run_key LEFT JOIN steps st ON st.seq = e.seq
+                    WHERE s.run_id = ? ORDER BY e.seq
+                    """,
+                arguments: [runID])
+        }
+        let shown = last.map { rows.count - min(max($0, 0), rows.count) } ?? 0
+        return rows.indices.dropFirst(shown).map { index in
+            let row = rows[index]
+            let facts = EventFacts(sseType: row[1], data: row[2], receivedAt: row[3])
+            return TimelineRow(
+                position: index + 1, eventID: row[0], at: facts.at, type: facts.type, state: facts.state,
+                step: facts.step, message: facts.message, gapMicros: row[4])
+        }
+    }
+
+    /// The steps of `runID` in stream order.
+    package func steps(of runID: String) throws -> [StepRow] {
+        try catchUpProjections()
+        return try read("reading the steps of run \(runID)") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT st.position, st.step, st.at, st.action_type, st.message, st.gap_us, st.price_micros
+                    FROM events e JOIN streams s ON s.run_key = e.run_key JOIN steps st ON st.seq = e.seq
+                    WHERE s.run_id = ? ORDER BY e.seq
+                    """,
+                arguments: [runID]
+            ).map {
+                StepRow(
+                    position: $0[0], step: $0[1], at: $0[2], actionType: $0[3], message: $0[4], gapMicros: $0[5],
+                    price: Money(micros: $0[6]))
+            }
+        }
+    }
+
+    /// The state intervals of `runID` in the order it entered them.
+    package func transitions(of runID: String) throws -> [TransitionRow] {
+        try catchUpProjections()
+        return try read("reading the state transitions of run \(runID)") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.position, t.state, t.started_at, t.ended_at, t.duration_us
+                    FROM streams s JOIN transitions t ON t.run_key = s.run_key WHERE s.run_id = ? ORDER BY t.seq
+                    """,
+                arguments: [runID]
+            ).map {
+                TransitionRow(position: $0[0], state: $0[1], startedAt: $0[2], endedAt: $0[3], durationMicros: $0[4])
+            }
+        }
+    }
+}

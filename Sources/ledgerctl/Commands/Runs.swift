@@ -1,0 +1,61 @@
+// `ledgerctl runs`: one row per run from the runs projection, filtered by state, machine, time
+// and failure, ordered by when each run was first seen.
+
+import ArgumentParser
+import Ledger
+
+struct Runs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List runs: state, machine, task, steps, cost, start, end, duration, failure reason.",
+        discussion: """
+            Columns: run_id, state, machine_id, task, steps, cost_usd, started_at, ended_at, \
+            duration_s, failure_reason, events. started_at is when the run first entered running, \
+            ended_at when it entered a terminal state, duration_s the time between them. \
+            failure_reason is set for failed, cancelled and timed-out runs only. \
+            --since/--until select runs by the time of their first event (UTC). \
+            Ordered by the time of each run's first event, then run_id.
+            """
+    )
+
+    static let states = ["queued", "running", "awaiting_human", "succeeded", "failed", "cancelled", "timed_out"]
+
+    @Option(help: "Only runs in this state (\(states.joined(separator: ", "))).")
+    var state: String?
+
+    @Option(help: "Only runs on this machine.")
+    var machine: String?
+
+    @Flag(help: "Only failed, cancelled and timed-out runs.")
+    var failed = false
+
+    @OptionGroup var window: WindowOptions
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: FormatOptions
+
+    func validate() throws {
+        if let state, !Self.states.contains(state) {
+            throw ValidationError("--state: expected one of \(Self.states.joined(separator: ", ")), got '\(state)'")
+        }
+    }
+
+    func run() async throws {
+        let filter = RunFilter(state: state, machineID: machine, window: try window.window(), failedOnly: failed)
+        output.print(Self.report(try store.open().runs(filter)))
+    }
+
+    /// The `runs` report of design.md for `rows`.
+    static func report(_ rows: [RunRow]) -> Report {
+        Report(
+            columns: [
+                "run_id", "state", "machine_id", "task", "steps", "cost_usd", "started_at", "ended_at", "duration_s",
+                "failure_reason", "events",
+            ],
+            rows: rows.map { run in
+                [
+                    .text(run.runID), Cell(run.state), Cell(run.machineID), Cell(run.task), .integer(run.steps),
+                    .money(run.cost), Cell(time: run.startedAt), Cell(time: run.endedAt),
+                    run.durationMicros.map(Cell.seconds) ?? .null, Cell(run.failureReason), .integer(run.events),
+                ]
+            })
+    }
+}

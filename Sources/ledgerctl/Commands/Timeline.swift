@@ -1,0 +1,52 @@
+// `ledgerctl timeline RUN_ID`: what the agent did in one run, event by event, in stream order.
+
+import ArgumentParser
+import Ledger
+
+struct Timeline: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show one run's events in stream order.",
+        discussion: """
+            Columns: seq, event_id, at, type, state, step, message. `at` is the event's own ts \
+            (UTC), or the time Ledger received it where the event has none; `type` is the data's \
+            `event` field, else the SSE event type. --gaps adds gap_s: for each step after the \
+            run's first, the seconds since the previous step. Ordered by seq (stream order).
+            """
+    )
+
+    @Argument(help: "The run to show.")
+    var runID: String
+
+    @Option(help: "Show only the last N events.")
+    var last: Int?
+
+    @Flag(help: "Add gap_s, the time since the previous step, to step rows.")
+    var gaps = false
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: FormatOptions
+
+    func validate() throws {
+        if let last, last < 1 { throw ValidationError("--last must be at least 1") }
+    }
+
+    func run() async throws {
+        let rows = try store.open().timeline(of: runID, last: last)
+        guard !rows.isEmpty else {
+            throw LedgerError.storage(context: "run \(runID)", reason: "no events stored in \(store.path)")
+        }
+        output.print(Self.report(rows, gaps: gaps))
+    }
+
+    /// The `timeline` report of design.md for `rows`, with gap_s appended when `gaps` is set.
+    static func report(_ rows: [TimelineRow], gaps: Bool = false) -> Report {
+        Report(
+            columns: ["seq", "event_id", "at", "type", "state", "step", "message"] + (gaps ? ["gap_s"] : []),
+            rows: rows.map { row in
+                [
+                    Cell(row.position), .text(row.eventID), .time(row.at), .text(row.type), Cell(row.state),
+                    Cell(row.step), Cell(row.message),
+                ] + (gaps ? [row.gapMicros.map(Cell.seconds) ?? .null] : [])
+            })
+    }
+}
