@@ -42,6 +42,7 @@ let package = Package(
         .target(
             name: "CoastySim",
             dependencies: [
+                "Ledger",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -57,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "ledger-bench",
             dependencies: [
-                "Ledger", "Ingest",
+                "Ledger", "Ingest", "CoastySim",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]

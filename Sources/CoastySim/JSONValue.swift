@@ -3,6 +3,7 @@
 // Decoding is used for request bodies only; the order of decoded members is not meaningful.
 
 import Foundation
+import Ledger
 
 /// A JSON value with ordered object members.
 indirect enum JSONValue: Sendable, Equatable {
@@ -61,20 +62,7 @@ indirect enum JSONValue: Sendable, Equatable {
     }
 
     private static func writeString(_ text: String, to output: inout String) {
-        output += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case let control where control.value < 0x20:
-                output += "\\u00" + (control.value < 0x10 ? "0" : "") + String(control.value, radix: 16)
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        output += "\""
+        output += Ledger.JSONValue.string(text).text
     }
 }
 

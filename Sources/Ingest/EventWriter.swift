@@ -15,7 +15,7 @@ package actor EventWriter {
     package private(set) var totals = AppendOutcome()
 
     /// A writer that flushes once `maxPending` events are waiting (and whenever asked).
-    package init(store: LedgerStore, maxPending: Int = 8_192) {
+    package init(store: LedgerStore, maxPending: Int = 20_000) {
         self.store = store
         self.maxPending = maxPending
     }

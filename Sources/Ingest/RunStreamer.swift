@@ -112,7 +112,7 @@ struct RunStreamer: Sendable {
                 var events: [RawEvent] = []
                 buffer.withUnsafeReadableBytes { bytes in
                     parser.parse(bytes) { message in
-                        if !terminal, Self.isTerminal(message) { terminal = true }
+                        if !terminal, EventFacts.terminalState(inData: message.data) != nil { terminal = true }
                         events.append(
                             RawEvent(
                                 eventID: keyer.key(for: message), type: message.type, data: message.data,
@@ -148,15 +148,6 @@ struct RunStreamer: Sendable {
         guard let event = try store.lastEvent(of: runID) else { return false }
         let state = EventFacts(sseType: event.type, data: event.data, receivedAt: event.receivedAt).state
         return state.map(EventFacts.isTerminal) ?? false
-    }
-
-    /// Whether a message carries a terminal state. Cheap check first: most events are steps.
-    private static func isTerminal(_ message: SSEMessage) -> Bool {
-        guard message.data.utf8.count < 1 << 20,
-            message.data.contains("succeeded") || message.data.contains("failed")
-                || message.data.contains("cancelled") || message.data.contains("timed_out")
-        else { return false }
-        return (try? JSONValue.parse(message.data))?["state"]?.stringValue.map(EventFacts.isTerminal) ?? false
     }
 
     /// The `message` of a JSON error body (`{"error":{"message":...}}` or `{"message":...}`), else the text.

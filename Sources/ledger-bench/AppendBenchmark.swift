@@ -10,6 +10,8 @@ import Ledger
 struct AppendBenchmark {
     var events = 1_000_000
     var batchSize = 5_000
+    /// Events per transaction when many runs interleave, as ingest's writer groups them.
+    var interleavedBatchSize = 20_000
     var interleavedRuns = 1_000
     var seed: UInt64 = 42
 
@@ -18,7 +20,9 @@ struct AppendBenchmark {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
 
-        print("append benchmark: \(events.formatted()) events, batches of \(batchSize.formatted()) events")
+        print(
+            "append benchmark: \(events.formatted()) events, batches of \(batchSize.formatted()) events "
+                + "(\(interleavedBatchSize.formatted()) when \(interleavedRuns.formatted()) runs interleave)")
         let sequential = makeRuns(count: max(1, events / 50), stepsEach: 50)
         let sequentialBatches = batches(sequential, interleaved: false)
         let ledgerPath = directory.appendingPathComponent("ledger.sqlite").path
@@ -76,12 +80,13 @@ struct AppendBenchmark {
         }
     }
 
-    /// Groups runs into append calls of about `batchSize` events: whole runs one after another, or
-    /// (interleaved) a few events of every run in each call, as concurrent ingest produces them.
+    /// Groups runs into append calls: whole runs one after another in calls of about `batchSize`
+    /// events, or (interleaved) a few events of every run in calls of about `interleavedBatchSize`,
+    /// as concurrent ingest produces them.
     private func batches(_ runs: [RunBatch], interleaved: Bool) -> [[RunBatch]] {
         var result: [[RunBatch]] = []
         if interleaved {
-            let perRun = max(1, batchSize / runs.count)
+            let perRun = max(1, interleavedBatchSize / runs.count)
             let longest = runs.map(\.events.count).max() ?? 0
             for start in stride(from: 0, to: longest, by: perRun) {
                 result.append(

@@ -1,5 +1,6 @@
 // ledger-bench: Ledger's benchmarks, each printing its figures next to a baseline measured in
-// the same run. Build in release: `swift run -c release ledger-bench [append|parse|all]`.
+// the same run. Build in release first (the ingest benchmark runs the built ledgerctl):
+//   swift build -c release && .build/release/ledger-bench [parse|append|ingest|projections|all] [--events N]
 
 import Foundation
 
@@ -8,14 +9,20 @@ let which = arguments.first ?? "all"
 let events = arguments.firstIndex(of: "--events").flatMap { arguments.dropFirst($0 + 1).first.flatMap { Int($0) } }
 
 switch which {
-case "append":
-    try AppendBenchmark(events: events ?? 1_000_000).run()
 case "parse":
     runParseBenchmark(megabytes: 512)
+case "append":
+    try AppendBenchmark(events: events ?? 1_000_000).run()
+case "ingest":
+    try await IngestBenchmark(steps: (events ?? 1_000_000) / 1_000).run()
+case "projections":
+    try ProjectionBenchmark().run()
 case "all":
     runParseBenchmark(megabytes: 512)
     try AppendBenchmark(events: events ?? 1_000_000).run()
+    try await IngestBenchmark(steps: (events ?? 1_000_000) / 1_000).run()
+    try ProjectionBenchmark().run()
 default:
-    FileHandle.standardError.write(Data("usage: ledger-bench [append|parse|all] [--events N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: ledger-bench [parse|append|ingest|projections|all] [--events N]\n".utf8))
     exit(2)
 }
