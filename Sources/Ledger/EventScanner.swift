@@ -50,8 +50,11 @@ struct EventScanner {
 
     /// The text of `slice`: its bytes, or for an escaped string its decoded value.
     static func text(_ slice: TextSlice, in bytes: UnsafeBufferPointer<UInt8>) -> String {
-        if !slice.escaped { return String(decoding: UnsafeBufferPointer(rebasing: bytes[slice.start..<slice.end]), as: UTF8.self) }
-        let quoted = String(decoding: UnsafeBufferPointer(rebasing: bytes[(slice.start - 1)...slice.end]), as: UTF8.self)
+        if !slice.escaped {
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[slice.start..<slice.end]), as: UTF8.self)
+        }
+        let quoted = String(
+            decoding: UnsafeBufferPointer(rebasing: bytes[(slice.start - 1)...slice.end]), as: UTF8.self)
         return (try? JSONValue.parse(quoted))?.stringValue ?? ""
     }
 
@@ -75,9 +78,12 @@ struct EventScanner {
     /// the common case without making a string).
     static func text(_ slice: TextSlice, in bytes: UnsafeBufferPointer<UInt8>, equals string: String) -> Bool {
         var string = string
-        let sameBytes = !slice.escaped && string.withUTF8 { expected in
-            expected.count == slice.end - slice.start && expected.indices.allSatisfy { expected[$0] == bytes[slice.start + $0] }
-        }
+        let sameBytes =
+            !slice.escaped
+            && string.withUTF8 { expected in
+                expected.count == slice.end - slice.start
+                    && expected.indices.allSatisfy { expected[$0] == bytes[slice.start + $0] }
+            }
         return sameBytes || text(slice, in: bytes) == string
     }
 
@@ -121,8 +127,16 @@ struct EventScanner {
 
     /// Top-level member names that matter, as bits of a `seen` mask.
     private enum Top: UInt16 {
-        case event = 1, state = 2, message = 4, ts = 8, machineID = 16, task = 32, cuaVersion = 64, step = 128
-        case action = 256, result = 512
+        case event = 1
+        case state = 2
+        case message = 4
+        case ts = 8
+        case machineID = 16
+        case task = 32
+        case cuaVersion = 64
+        case step = 128
+        case action = 256
+        case result = 512
     }
 
     /// The top-level object, keeping the first member of each name that matters.
@@ -399,7 +413,8 @@ struct EventScanner {
     }
 
     private mutating func literal(_ word: StaticString) -> Bool {
-        guard i + word.utf8CodeUnitCount <= bytes.count, Self.equal(bytes, i..<(i + word.utf8CodeUnitCount), word) else {
+        guard i + word.utf8CodeUnitCount <= bytes.count, Self.equal(bytes, i..<(i + word.utf8CodeUnitCount), word)
+        else {
             return false
         }
         i += word.utf8CodeUnitCount
@@ -475,7 +490,8 @@ struct EventScanner {
                 let quotes = word ^ 0x2222_2222_2222_2222
                 let backslashes = word ^ 0x5C5C_5C5C_5C5C_5C5C
                 let special =
-                    ((quotes &- 0x0101_0101_0101_0101) & ~quotes) | ((backslashes &- 0x0101_0101_0101_0101) & ~backslashes)
+                    ((quotes &- 0x0101_0101_0101_0101) & ~quotes)
+                    | ((backslashes &- 0x0101_0101_0101_0101) & ~backslashes)
                     | ((word &- 0x2020_2020_2020_2020) & ~word)
                 if special & 0x8080_8080_8080_8080 != 0 { break }
                 index += 8

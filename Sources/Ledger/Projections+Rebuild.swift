@@ -37,7 +37,8 @@ extension LedgerStore {
     package func rebuildProjections(
         progressInterval: Int = 250_000, progress: (_ applied: Int, _ total: Int) -> Void = { _, _ in }
     ) throws -> RebuildSummary {
-        try project("rebuilding projections", rebuilding: true, progressInterval: progressInterval, progress: progress) {
+        try project("rebuilding projections", rebuilding: true, progressInterval: progressInterval, progress: progress)
+        {
             db in
             RebuildSummary(
                 runs: try Int.fetchOne(db, sql: "SELECT count(*) FROM runs") ?? 0,
@@ -58,10 +59,11 @@ extension LedgerStore {
                     let version = try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0
                     if version != cache.dataVersion { cache = StreamCache(dataVersion: version) }
                     if rebuilding {
-                        try db.execute(sql: """
-                            DELETE FROM runs; DELETE FROM steps; DELETE FROM transitions;
-                            UPDATE projection_checkpoints SET last_seq = 0;
-                            """)
+                        try db.execute(
+                            sql: """
+                                DELETE FROM runs; DELETE FROM steps; DELETE FROM transitions;
+                                UPDATE projection_checkpoints SET last_seq = 0;
+                                """)
                         cache.projections = ProjectionCache()
                     }
                     var projector = try Projector(

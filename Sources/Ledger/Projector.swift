@@ -76,7 +76,9 @@ struct Projector {
     mutating func finish() throws -> ProjectionCache {
         try flush()
         if lastApplied > checkpoint {
-            try db.cachedStatement(sql: "UPDATE projection_checkpoints SET last_seq = ?").execute(arguments: [lastApplied])
+            try db.cachedStatement(sql: "UPDATE projection_checkpoints SET last_seq = ?").execute(arguments: [
+                lastApplied
+            ])
         }
         cache.checkpoint = lastApplied
         if cache.runs.count > ProjectionCache.capacity { cache.runs = [:] }
@@ -88,9 +90,11 @@ struct Projector {
         let last = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0
         guard last > lastApplied else { return }
         let total = Int(last - lastApplied)
-        let statement = try db.makeStatement(sql: """
-            SELECT seq, run_key, event_id, type, data, received_at FROM events WHERE seq > ? AND seq <= ? ORDER BY seq
-            """)
+        let statement = try db.makeStatement(
+            sql: """
+                SELECT seq, run_key, event_id, type, data, received_at FROM events
+                WHERE seq > ? AND seq <= ? ORDER BY seq
+                """)
         let rows = statement.sqliteStatement
         sqlite3_bind_int64(rows, 1, lastApplied)
         sqlite3_bind_int64(rows, 2, last)
@@ -99,7 +103,8 @@ struct Projector {
             let code = sqlite3_step(rows)
             if code == SQLITE_DONE { break }
             guard code == SQLITE_ROW else { throw StatementBinding.error(code, in: db) }
-            let data = UnsafeBufferPointer(start: sqlite3_column_text(rows, 4), count: Int(sqlite3_column_bytes(rows, 4)))
+            let data = UnsafeBufferPointer(
+                start: sqlite3_column_text(rows, 4), count: Int(sqlite3_column_bytes(rows, 4)))
             try apply(
                 seq: sqlite3_column_int64(rows, 0), runKey: sqlite3_column_int64(rows, 1), runID: nil,
                 eventID: columnString(rows, 2), sseType: columnString(rows, 3), data: data,
@@ -147,7 +152,9 @@ struct Projector {
             run.cuaVersion = EventScanner.text(slice, in: data)
             run.identityChanged = true
         }
-        if let slice = fields.state, !(run.current.map { EventScanner.text(slice, in: data, equals: $0.state) } ?? false) {
+        if let slice = fields.state,
+            !(run.current.map { EventScanner.text(slice, in: data, equals: $0.state) } ?? false)
+        {
             enter(EventScanner.text(slice, in: data), at: at, seq: seq, run: &run)
         }
         switch EventScanner.kind(fields.event, in: data, sseType: sseType) {
@@ -204,7 +211,8 @@ struct Projector {
         cache.highestRunKey = max(cache.highestRunKey ?? runKey, runKey)
         let id =
             try runID
-            ?? String.fetchOne(db.cachedStatement(sql: "SELECT run_id FROM streams WHERE run_key = ?"), arguments: [runKey])
+            ?? String.fetchOne(
+                db.cachedStatement(sql: "SELECT run_id FROM streams WHERE run_key = ?"), arguments: [runKey])
         return RunProjection(runKey: runKey, runID: id ?? "run_key \(runKey)")
     }
 
@@ -259,5 +267,6 @@ struct Projector {
 
 private func columnString(_ statement: OpaquePointer, _ index: Int32) -> String {
     guard let text = sqlite3_column_text(statement, index) else { return "" }
-    return String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(statement, index))), as: UTF8.self)
+    return String(
+        decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(statement, index))), as: UTF8.self)
 }

@@ -83,7 +83,8 @@ extension RunProjection {
                 db.cachedStatement(sql: "SELECT \(columns) FROM runs WHERE run_key = ?"), arguments: [runKey])
         else { return nil }
         var run = RunProjection(runKey: runKey, runID: row["run_id"])
-        if let state: String = row["state"], let seq: Int64 = row["state_seq"], let position: Int64 = row["state_position"],
+        if let state: String = row["state"], let seq: Int64 = row["state_seq"],
+            let position: Int64 = row["state_position"],
             let since: Int64 = row["state_since"]
         {
             run.current = OpenInterval(state: state, seq: seq, position: position, since: since)
@@ -128,10 +129,12 @@ struct RunRowWriter {
 
     private static let insertSQL: String = {
         let all = ["run_key", "run_id"] + identityColumns + progressColumns
-        return "INSERT INTO runs (\(all.joined(separator: ", "))) VALUES (\(all.indices.map { "?\($0 + 1)" }.joined(separator: ", ")))"
+        let parameters = all.indices.map { "?\($0 + 1)" }
+        return "INSERT INTO runs (\(all.joined(separator: ", "))) VALUES (\(parameters.joined(separator: ", ")))"
     }()
     private static let progress = assignments(progressColumns, from: 3 + identityColumns.count)
-    private static let updateAllSQL = "UPDATE runs SET \(assignments(identityColumns, from: 3)), \(progress) WHERE run_key = ?1"
+    private static let updateAllSQL =
+        "UPDATE runs SET \(assignments(identityColumns, from: 3)), \(progress) WHERE run_key = ?1"
     private static let updateStateSQL = "UPDATE runs SET state = ?3, \(progress) WHERE run_key = ?1"
     private static let updateProgressSQL = "UPDATE runs SET \(progress) WHERE run_key = ?1"
 

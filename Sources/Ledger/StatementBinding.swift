@@ -32,7 +32,8 @@ enum StatementBinding {
     }
 
     static func error(_ code: Int32, in db: Database) -> DatabaseError {
-        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        DatabaseError(
+            resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
     }
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

@@ -85,7 +85,9 @@ struct StepRows {
         sqlite3_bind_int64(statement, base + 9, row.price)
     }
 
-    private func bindText(_ statement: OpaquePointer, _ index: Int32, _ range: Range<Int>?, _ arena: UnsafeBufferPointer<UInt8>) {
+    private func bindText(
+        _ statement: OpaquePointer, _ index: Int32, _ range: Range<Int>?, _ arena: UnsafeBufferPointer<UInt8>
+    ) {
         guard let range else {
             sqlite3_bind_null(statement, index)
             return

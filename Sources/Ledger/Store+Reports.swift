@@ -122,7 +122,8 @@ extension LedgerStore {
         conditions += windowConditions("r.first_event_at", filter.window, &arguments)
         if filter.failedOnly { conditions.append("r.state IN \(failedStates)") }
         if filter.discrepanciesOnly { conditions.append("r.billing_discrepancy = 1") }
-        let sql = "SELECT \(runRowColumns) FROM runs r" + whereClause(conditions) + " ORDER BY r.first_event_at, r.run_id"
+        let sql =
+            "SELECT \(runRowColumns) FROM runs r" + whereClause(conditions) + " ORDER BY r.first_event_at, r.run_id"
         return try read("listing runs") { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.runRow) }
     }
 
@@ -131,7 +132,8 @@ extension LedgerStore {
         try catchUpProjections()
         return try read("reading run \(runID)") { db in
             try Row.fetchOne(
-                db, sql: "SELECT \(runRowColumns) FROM runs r JOIN streams s ON s.run_key = r.run_key WHERE s.run_id = ?",
+                db,
+                sql: "SELECT \(runRowColumns) FROM runs r JOIN streams s ON s.run_key = r.run_key WHERE s.run_id = ?",
                 arguments: [runID]
             ).map(Self.runRow)
         }
@@ -143,21 +145,24 @@ extension LedgerStore {
         try catchUpProjections()
         var arguments: StatementArguments = []
         let conditions = windowConditions("s.at", window, &arguments)
-        let order = " ORDER BY 4 DESC, 1 IS NULL, 1"
+        let order = " ORDER BY cost DESC, key IS NULL, key"
         let sql: String
         switch grouping {
         case .day:
             let day = "(s.at - ((s.at % 86400000000) + 86400000000) % 86400000000) / 86400000000"
-            sql = "SELECT \(day) AS day, count(DISTINCT s.run_key), count(*), sum(s.price_micros) FROM steps s"
+            sql =
+                "SELECT \(day) AS day, count(DISTINCT s.run_key), count(*), sum(s.price_micros) FROM steps s"
                 + whereClause(conditions) + " GROUP BY day ORDER BY day"
         case .run, .machine, .state, .task:
             let key = grouping == .run ? "r.run_id" : grouping == .machine ? "r.machine_id" : "r.\(grouping.rawValue)"
             let group = grouping == .run ? "r.run_key" : key
             if conditions.isEmpty {
-                sql = "SELECT \(key), count(*), sum(r.steps), sum(r.cost_micros) FROM runs r WHERE r.steps > 0"
+                sql =
+                    "SELECT \(key) AS key, count(*), sum(r.steps), sum(r.cost_micros) AS cost FROM runs r WHERE r.steps > 0"
                     + " GROUP BY \(group)" + order
             } else {
-                sql = "SELECT \(key), count(DISTINCT s.run_key), count(*), sum(s.price_micros)"
+                sql =
+                    "SELECT \(key) AS key, count(DISTINCT s.run_key), count(*), sum(s.price_micros) AS cost"
                     + " FROM steps s JOIN runs r ON r.run_key = s.run_key" + whereClause(conditions)
                     + " GROUP BY \(group)" + order
             }
@@ -218,7 +223,8 @@ private let runRowColumns = """
     r.failure_reason, r.reported_steps, r.billing_discrepancy, r.event_count, r.last_event_id
     """
 
-private func windowConditions(_ column: String, _ window: TimeWindow, _ arguments: inout StatementArguments) -> [String] {
+private func windowConditions(_ column: String, _ window: TimeWindow, _ arguments: inout StatementArguments) -> [String]
+{
     var conditions: [String] = []
     if let since = window.since {
         conditions.append("\(column) >= ?")

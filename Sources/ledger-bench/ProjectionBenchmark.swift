@@ -21,7 +21,8 @@ struct ProjectionBenchmark {
     var repetitions = 2
 
     func run() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-bench-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ledger-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
 
@@ -32,7 +33,8 @@ struct ProjectionBenchmark {
                 + "~\(batchSize.formatted()) events per append (one transaction), best of \(repetitions)")
         var store: LedgerStore?
         for (shape, calls) in [
-            ("one run at a time", sequential(streams)), ("\(concurrentRuns.formatted()) runs interleaved", interleaved(streams)),
+            ("one run at a time", sequential(streams)),
+            ("\(concurrentRuns.formatted()) runs interleaved", interleaved(streams)),
         ] {
             var without = Timing.worst
             var live = Timing.worst
@@ -65,11 +67,25 @@ struct ProjectionBenchmark {
         print(String(format: "  rebuild: %.2f s (%@ events/s)", rebuild.wall, rate(total, rebuild.wall)))
 
         let raw = try DatabaseQueue(path: store.path)
-        try compare("cost --by day", projected: { try store.cost(by: .day).map { "\($0.key ?? "-") \($0.runs) \($0.steps) \($0.cost.micros)" } }) {
-            try raw.read { db in try Row.fetchAll(db, sql: handCostByDay).map { "\($0[0] as String) \($0[1] as Int) \($0[2] as Int) \($0[3] as Int64)" } }
+        try compare(
+            "cost --by day",
+            projected: { try store.cost(by: .day).map { "\($0.key ?? "-") \($0.runs) \($0.steps) \($0.cost.micros)" } }
+        ) {
+            try raw.read { db in
+                try Row.fetchAll(db, sql: handCostByDay).map {
+                    "\($0[0] as String) \($0[1] as Int) \($0[2] as Int) \($0[3] as Int64)"
+                }
+            }
         }
-        try compare("failures", projected: { try store.failures().map { "\($0.failureReason) \($0.runs) \($0.steps) \($0.cost.micros)" } }) {
-            try raw.read { db in try Row.fetchAll(db, sql: handFailures).map { "\($0[0] as String) \($0[1] as Int) \($0[2] as Int) \($0[3] as Int64)" } }
+        try compare(
+            "failures",
+            projected: { try store.failures().map { "\($0.failureReason) \($0.runs) \($0.steps) \($0.cost.micros)" } }
+        ) {
+            try raw.read { db in
+                try Row.fetchAll(db, sql: handFailures).map {
+                    "\($0[0] as String) \($0[1] as Int) \($0[2] as Int) \($0[3] as Int64)"
+                }
+            }
         }
     }
 
@@ -93,7 +109,9 @@ struct ProjectionBenchmark {
                 projectedRows == rawRows ? "same rows" : "ROWS DIFFER"))
     }
 
-    private func rate(_ events: Int, _ seconds: Double) -> String { Int((Double(events) / seconds).rounded()).formatted() }
+    private func rate(_ events: Int, _ seconds: Double) -> String {
+        Int((Double(events) / seconds).rounded()).formatted()
+    }
 
     private func percent(_ fraction: Double) -> String { String(format: "%.1f%%", fraction * 100) }
 
@@ -104,7 +122,8 @@ struct ProjectionBenchmark {
                 runID: String(format: "run-%08d", index),
                 events: SyntheticStreams.run(index: index, seed: seed, steps: stepsPerRun).enumerated().map {
                     offset, event in
-                    RawEvent(eventID: event.id, type: event.type, data: event.data, receivedAt: receivedAt + Int64(offset))
+                    RawEvent(
+                        eventID: event.id, type: event.type, data: event.data, receivedAt: receivedAt + Int64(offset))
                 })
         }
     }
@@ -139,7 +158,9 @@ struct ProjectionBenchmark {
                 calls.append(
                     wave.compactMap { run in
                         guard offset < run.events.count else { return nil }
-                        return RunBatch(runID: run.runID, events: Array(run.events[offset..<min(offset + perRun, run.events.count)]))
+                        return RunBatch(
+                            runID: run.runID, events: Array(run.events[offset..<min(offset + perRun, run.events.count)])
+                        )
                     })
             }
         }
@@ -182,7 +203,8 @@ private let handCostByDay = """
 /// each run's last state, its last result's error (code or text) and its step count.
 private let handFailures = """
     WITH facts AS MATERIALIZED (
-        SELECT run_key, seq, coalesce(json_extract(data, '$.event'), type) AS kind, json_extract(data, '$.state') AS state,
+        SELECT run_key, seq, coalesce(json_extract(data, '$.event'), type) AS kind,
+            json_extract(data, '$.state') AS state,
             CASE json_type(data, '$.result.error')
                 WHEN 'object' THEN json_extract(data, '$.result.error.code')
                 WHEN 'text' THEN json_extract(data, '$.result.error')

@@ -19,27 +19,27 @@ import Testing
     private func importFailedRun() async throws {
         let file = scratch.path("failed.sse")
         try """
-            id: 1
-            event: state
-            data: {"event":"state","state":"queued","machine_id":"m-2","task":"invoice","ts":"2026-11-03T08:00:00Z"}
+        id: 1
+        event: state
+        data: {"event":"state","state":"queued","machine_id":"m-2","task":"invoice","ts":"2026-11-03T08:00:00Z"}
 
-            id: 2
-            data: {"event":"state","state":"running","ts":"2026-11-03T08:00:01Z"}
+        id: 2
+        data: {"event":"state","state":"running","ts":"2026-11-03T08:00:01Z"}
 
-            id: 3
-            data: {"event":"step","state":"running","step":1,"action":{"type":"click"},"ts":"2026-11-03T08:00:03Z"}
+        id: 3
+        data: {"event":"step","state":"running","step":1,"action":{"type":"click"},"ts":"2026-11-03T08:00:03Z"}
 
-            id: 4
-            data: {"event":"step","state":"running","step":2,"action":{"type":"type"},"ts":"2026-11-03T08:00:07Z"}
+        id: 4
+        data: {"event":"step","state":"running","step":2,"action":{"type":"type"},"ts":"2026-11-03T08:00:07Z"}
 
-            id: 5
-            data: {"event":"state","state":"failed","ts":"2026-11-03T08:00:09Z"}
+        id: 5
+        data: {"event":"state","state":"failed","ts":"2026-11-03T08:00:09Z"}
 
-            id: 6
-            data: {"event":"result","state":"failed","result":{"success":false,"error":{"code":"captcha"},"steps":3},"ts":"2026-11-03T08:00:09Z"}
+        id: 6
+        data: {"event":"result","state":"failed","result":{"success":false,"error":{"code":"captcha"},"steps":3},"ts":"2026-11-03T08:00:09Z"}
 
 
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         let result = try await ledgerctl(["import", file, "--run", "run-failed", "--db", db])
         #expect(result.status == 0, "\(result.stderr)")
     }
@@ -99,8 +99,10 @@ import Testing
         #expect(try await jsonRows(["runs", "--failed"]).map { $0["run_id"] as? String } == ["run-failed"])
         #expect(try await jsonRows(["runs", "--state", "succeeded"]).map { $0["run_id"] as? String } == ["run-refund"])
         #expect(try await jsonRows(["runs", "--machine", "m-2"]).count == 1)
-        #expect(try await jsonRows(["runs", "--since", "2026-11-03"]).map { $0["run_id"] as? String } == ["run-failed"])
-        #expect(try await jsonRows(["runs", "--until", "2026-11-02"]).map { $0["run_id"] as? String } == ["run-refund"])
+        #expect(
+            try await jsonRows(["runs", "--since", "2026-11-03"]).map { $0["run_id"] as? String } == ["run-failed"])
+        #expect(
+            try await jsonRows(["runs", "--until", "2026-11-02"]).map { $0["run_id"] as? String } == ["run-refund"])
     }
 
     @Test func costByDayAndMachineInCSV() async throws {
@@ -110,7 +112,9 @@ import Testing
         #expect(days.stdout == "key,runs,steps,cost_usd\r\n2026-11-02,1,8,0.40\r\n2026-11-03,1,2,0.10\r\n")
         let machines = try await ledgerctl(["cost", "--by", "machine", "--db", db, "--format", "csv"])
         #expect(machines.stdout == "key,runs,steps,cost_usd\r\n,1,8,0.40\r\nm-2,1,2,0.10\r\n")
-        let window = try await ledgerctl(["cost", "--by", "run", "--since", "2026-11-02T09:16:00Z", "--db", db, "--format", "csv"])
+        let window = try await ledgerctl([
+            "cost", "--by", "run", "--since", "2026-11-02T09:16:00Z", "--db", db, "--format", "csv",
+        ])
         #expect(window.stdout == "key,runs,steps,cost_usd\r\nrun-failed,1,2,0.10\r\nrun-refund,1,2,0.10\r\n")
     }
 
@@ -138,7 +142,9 @@ import Testing
         try await importRefund()
         try await importFailedRun()
         let result = try await ledgerctl(["cost", "--discrepancies", "--db", db, "--format", "csv"])
-        #expect(result.stdout == "run_id,state,machine_id,steps,reported_steps,cost_usd\r\nrun-failed,failed,m-2,2,3,0.10\r\n")
+        #expect(
+            result.stdout
+                == "run_id,state,machine_id,steps,reported_steps,cost_usd\r\nrun-failed,failed,m-2,2,3,0.10\r\n")
     }
 
     @Test func timelineGapsAddsOneColumnAndTheDefaultKeepsDesignColumns() async throws {

@@ -23,7 +23,8 @@ import Testing
         for _ in 0..<random.int(in: 0...2) {
             prices.append((from: Int64.random(in: span, using: &random), micros: Int64(random.int(in: 0...9)) * 10_000))
         }
-        let late = random.int(in: 0...1) == 0 ? (from: Int64.random(in: span, using: &random), micros: Int64(45_000)) : nil
+        let late =
+            random.int(in: 0...1) == 0 ? (from: Int64.random(in: span, using: &random), micros: Int64(45_000)) : nil
 
         let chunked = try LedgerStore(path: scratch.path("chunked-\(seed).sqlite"))
         let onePass = try LedgerStore(path: scratch.path("one-pass-\(seed).sqlite"))
@@ -45,7 +46,8 @@ import Testing
         try onePass.catchUpProjections()
 
         let dump = try ProjectionDump(path: chunked.path)
-        #expect(dump == (try ProjectionDump(path: onePass.path)), "seed \(seed): chunked delivery differs from one pass")
+        #expect(
+            dump == (try ProjectionDump(path: onePass.path)), "seed \(seed): chunked delivery differs from one pass")
         let before = try rawProjectionRows(path: chunked.path)
         try chunked.rebuildProjections()
         #expect(try rawProjectionRows(path: chunked.path) == before, "seed \(seed): rebuild differs")
@@ -122,7 +124,11 @@ private func randomRun(_ random: inout SplitMix, start: Int64) -> [RawEvent] {
         steps += 1
         switch random.int(in: 0...9) {
         case 0: script.add("step", #"{"state":"running","step":\#(number),"message":"no ts \"here\""}"#)
-        case 1: script.add("message", #"{"event":"step","step":\#(number),"action":{"type":"scroll"},"ts":"\#(UTCTime.format(script.time))"}"#)
+        case 1:
+            script.add(
+                "message",
+                #"{"event":"step","step":\#(number),"action":{"type":"scroll"},"ts":"\#(UTCTime.format(script.time))"}"#
+            )
         default: script.step(number, action: ["click", "type", "screenshot"][random.int(in: 0...2)])
         }
         if random.int(in: 0...5) == 0 {

@@ -116,7 +116,8 @@ import Testing
         for (index, event) in events.enumerated() {
             try store.append([event], to: "run-a")
             let checkpoints = try store.projectionCheckpoints()
-            #expect(checkpoints == ["runs": Int64(index + 1), "steps": Int64(index + 1), "transitions": Int64(index + 1)])
+            #expect(
+                checkpoints == ["runs": Int64(index + 1), "steps": Int64(index + 1), "transitions": Int64(index + 1)])
             #expect(try store.run("run-a")?.events == Int64(index + 1))
         }
         #expect(try ProjectionDump(path: store.path) == rebuiltDump())
@@ -156,7 +157,8 @@ import Testing
         let events = pausedRun()
         for (index, event) in events.enumerated() {
             try (index % 2 == 0 ? store : other).append([event], to: "run-a")
-            try (index % 3 == 0 ? other : store).append([event], to: "run-b", projections: index % 4 == 0 ? .deferred : .live)
+            try (index % 3 == 0 ? other : store).append(
+                [event], to: "run-b", projections: index % 4 == 0 ? .deferred : .live)
         }
         try store.catchUpProjections()
         #expect(try ProjectionDump(path: store.path) == rebuiltDump())
@@ -212,7 +214,9 @@ import Testing
             documents.enumerated().map { index, data in
                 RunBatch(
                     runID: String(format: "doc-%03d", index),
-                    events: [RawEvent(eventID: "1", type: index % 3 == 0 ? "step" : "message", data: data, receivedAt: 77)])
+                    events: [
+                        RawEvent(eventID: "1", type: index % 3 == 0 ? "step" : "message", data: data, receivedAt: 77)
+                    ])
             })
         let runs = try store.runs()
         #expect(runs.count == documents.count)
@@ -256,7 +260,10 @@ private func randomDocument(_ random: inout SplitMix) -> String {
         #""2026-11-02T09:00:01.500Z""#, #""2026-11-02T09:00:01Z""#, #""2026-13-02T09:00:01.500Z""#,
         #""2026-11-02T24:00:01Z""#, #""2026-11-02t09:00:01.500Z""#, #""2026-11-02T09:00:01.5x0Z""#,
     ]
-    let others = ["7", "-0", "3.0", "1e2", "12.5", "null", "true", "[1,{\"event\":\"step\"}]", #"{"type":"click"}"#, #"{"type":5}"#]
+    let others = [
+        "7", "-0", "3.0", "1e2", "12.5", "null", "true", "[1,{\"event\":\"step\"}]", #"{"type":"click"}"#,
+        #"{"type":5}"#,
+    ]
     var members: [String] = []
     for _ in 0..<random.int(in: 0...6) {
         let key = keys[random.int(in: 0...(keys.count - 1))]

@@ -28,17 +28,20 @@ import Testing
             RunBatch(runID: "run-b", events: RunScript.run(steps: 3, start: "2026-11-01T10:00:00Z")),
             RunBatch(
                 runID: "run-a",
-                events: RunScript.run(machine: "m-2", steps: 5, ending: "failed", error: captcha, start: "2026-11-01T10:00:00Z")),
+                events: RunScript.run(
+                    machine: "m-2", steps: 5, ending: "failed", error: captcha, start: "2026-11-01T10:00:00Z")),
             RunBatch(
                 runID: "run-c",
                 events: RunScript.run(task: "invoice", steps: 2, ending: "cancelled", start: "2026-11-02T09:00:00Z")),
             RunBatch(
                 runID: "run-d",
                 events: RunScript.run(
-                    machine: "m-2", task: "invoice", steps: 1, ending: "failed", error: captcha, start: "2026-11-03T09:00:00Z")),
+                    machine: "m-2", task: "invoice", steps: 1, ending: "failed", error: captcha,
+                    start: "2026-11-03T09:00:00Z")),
             RunBatch(runID: "run-e", events: timedOut.events),
             RunBatch(
-                runID: "run-f", events: Array(RunScript.run(task: "invoice", steps: 4, start: "2026-11-04T09:00:00Z").dropLast(2))),
+                runID: "run-f",
+                events: Array(RunScript.run(task: "invoice", steps: 4, start: "2026-11-04T09:00:00Z").dropLast(2))),
         ])
     }
 
@@ -78,6 +81,15 @@ import Testing
         #expect(tasks.map(\.key) == ["refund", "invoice", nil])
         #expect(tasks.map(\.runs) == [2, 3, 1])
         #expect(tasks.map(\.cost.decimalText) == ["0.40", "0.35", "0.05"])
+    }
+
+    @Test func unknownKeyComesAfterAKnownOneOfTheSameCost() throws {
+        try store.append(RunScript.run(machine: "m-9", steps: 1, start: "2026-11-05T10:00:00Z"), to: "run-h")
+        let machines = try store.cost(by: .machine)
+        #expect(machines.map(\.key) == ["m-1", "m-2", "m-9", nil])
+        #expect(machines.map(\.cost.decimalText) == ["0.45", "0.30", "0.05", "0.05"])
+        let windowed = try store.cost(by: .machine, window: TimeWindow(since: try time("2026-11-01")))
+        #expect(windowed.map(\.key) == ["m-1", "m-2", "m-9", nil])
     }
 
     @Test func costWindowCountsOnlyStepsWhoseOwnTimeIsInside() throws {

@@ -35,7 +35,9 @@ struct Cost: AsyncParsableCommand {
     func run() async throws {
         let ledger = try store.open()
         if discrepancies {
-            output.print(Self.discrepancyReport(try ledger.runs(RunFilter(window: try window.window(), discrepanciesOnly: true))))
+            output.print(
+                Self.discrepancyReport(try ledger.runs(RunFilter(window: try window.window(), discrepanciesOnly: true)))
+            )
         } else {
             output.print(Self.report(try ledger.cost(by: by, window: try window.window())))
         }
@@ -53,7 +55,10 @@ struct Cost: AsyncParsableCommand {
         Report(
             columns: ["run_id", "state", "machine_id", "steps", "reported_steps", "cost_usd"],
             rows: rows.map {
-                [.text($0.runID), Cell($0.state), Cell($0.machineID), .integer($0.steps), Cell($0.reportedSteps), .money($0.cost)]
+                [
+                    .text($0.runID), Cell($0.state), Cell($0.machineID), .integer($0.steps), Cell($0.reportedSteps),
+                    .money($0.cost),
+                ]
             })
     }
 }

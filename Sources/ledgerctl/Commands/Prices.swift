@@ -55,7 +55,8 @@ struct Prices: AsyncParsableCommand {
             let (perStep, start) = try parsed()
             let change = try store.open(create: true).setPrice(perStep, from: start)
             print(
-                "price from \(UTCTime.format(start)): $\(perStep.decimalText) per step (was $\(change.previous.decimalText)); "
+                "price from \(UTCTime.format(start)): $\(perStep.decimalText) per step "
+                    + "(was $\(change.previous.decimalText)); "
                     + "re-priced \(change.repricedSteps) stored steps in \(change.repricedRuns) runs")
         }
 
@@ -65,7 +66,8 @@ struct Prices: AsyncParsableCommand {
                 throw ValidationError("PRICE: expected dollars per step like 0.04 (up to 6 decimals), got '\(price)'")
             }
             guard let start = UTCTime.parse(from) else {
-                throw ValidationError("--from: expected a date like 2027-01-01 or a time like 2027-01-01T00:00:00Z, got '\(from)'")
+                throw ValidationError(
+                    "--from: expected a date like 2027-01-01 or a time like 2027-01-01T00:00:00Z, got '\(from)'")
             }
             return (perStep, start)
         }

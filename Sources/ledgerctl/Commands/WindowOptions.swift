@@ -20,14 +20,16 @@ struct WindowOptions: ParsableArguments {
         var end = try until.map { try Self.parse($0, option: "--until") }
         if let text = until, let parsed = end, Self.isBareDate(text) { end = parsed + 86_400_000_000 }
         if let start, let end, start >= end {
-            throw ValidationError("--until must be later than --since (got --since \(since ?? "") --until \(until ?? ""))")
+            throw ValidationError(
+                "--until must be later than --since (got --since \(since ?? "") --until \(until ?? ""))")
         }
         return TimeWindow(since: start, until: end)
     }
 
     private static func parse(_ text: String, option: String) throws -> Int64 {
         guard let micros = UTCTime.parse(text) else {
-            throw ValidationError("\(option): expected a date like 2026-11-01 or a time like 2026-11-01T09:30:00Z, got '\(text)'")
+            throw ValidationError(
+                "\(option): expected a date like 2026-11-01 or a time like 2026-11-01T09:30:00Z, got '\(text)'")
         }
         return micros
     }
