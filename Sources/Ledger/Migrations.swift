@@ -188,6 +188,11 @@ extension Migrations {
         }
         for migration in all where migration.version > current {
             try db.inTransaction(.immediate) {
+                // Another process opening the same new file may have applied it meanwhile.
+                let applied = try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)",
+                    arguments: [migration.version]) ?? false
+                if applied { return .commit }
                 try db.execute(sql: migration.sql)
                 try db.execute(
                     sql: "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",

@@ -7,7 +7,7 @@ package struct Money: Sendable, Hashable, Comparable, AdditiveArithmetic {
 
     package init(micros: Int64) { self.micros = micros }
 
-    /// Parses a dollar amount such as `0.05`, `12`, `$1.234567`; nil for anything else or finer than a micro-dollar.
+    /// Parses a dollar amount such as `0.05`, `12`, `$1.234567`; nil for anything else, finer than a micro-dollar, or too large.
     package init?(dollars text: String) {
         var text = Substring(text)
         if text.first == "$" { text = text.dropFirst() }
@@ -21,7 +21,9 @@ package struct Money: Sendable, Hashable, Comparable, AdditiveArithmetic {
             }
             fraction = value * Int64(Self.pow10(6 - digits.count))
         }
-        micros = whole * 1_000_000 + fraction
+        let (scaled, overflow) = whole.multipliedReportingOverflow(by: 1_000_000)
+        guard !overflow, scaled <= Int64.max - fraction else { return nil }
+        micros = scaled + fraction
     }
 
     package static let zero = Money(micros: 0)

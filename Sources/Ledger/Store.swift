@@ -38,17 +38,28 @@ package final class LedgerStore: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: Self.connectionPragmas)
         }
-        do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-        } catch let error as DatabaseError {
-            throw Self.openError(error, path: path)
-        } catch {
-            throw LedgerError.cannotOpen(path: path, reason: "\(error)")
-        }
-        do {
-            try queue.writeWithoutTransaction { db in try Migrations.apply(to: db, path: path) }
-        } catch let error as DatabaseError {
-            throw Self.openError(error, path: path)
+        queue = try Self.openAndMigrate(path: path, configuration: configuration)
+    }
+
+    /// Opens the connection and applies migrations. Switching a new file to WAL takes an exclusive
+    /// lock that SQLite reports as busy without waiting, so when several processes create the same
+    /// file at once the losers retry for a bounded time.
+    private static func openAndMigrate(path: String, configuration: Configuration) throws -> DatabaseQueue {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            do {
+                let queue = try DatabaseQueue(path: path, configuration: configuration)
+                try queue.writeWithoutTransaction { db in try Migrations.apply(to: db, path: path) }
+                return queue
+            } catch let error as DatabaseError {
+                let busy = error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+                guard busy, ContinuousClock.now < deadline else { throw openError(error, path: path) }
+                Thread.sleep(forTimeInterval: 0.02)
+            } catch let error as LedgerError {
+                throw error
+            } catch {
+                throw LedgerError.cannotOpen(path: path, reason: "\(error)")
+            }
         }
     }
 

@@ -52,3 +52,22 @@ import Testing
         #expect(throws: JSONError.self) { try JSONValue.parse(String(repeating: "[", count: 100_000)) }
     }
 }
+
+@Suite struct MoneyTests {
+    @Test func parsesDollarsExactly() {
+        #expect(Money(dollars: "0.05")?.micros == 50_000)
+        #expect(Money(dollars: "$12.345678")?.micros == 12_345_678)
+        #expect(Money(dollars: "3")?.micros == 3_000_000)
+    }
+
+    @Test(arguments: ["", "-1", "0.0000001", "1.2.3", "abc", "99999999999999", "9223372036854775807"])
+    func rejectsWhatIsNotAnAmount(text: String) {
+        #expect(Money(dollars: text) == nil)
+    }
+
+    @Test func formatsWithAtLeastCents() {
+        #expect(Money(micros: 12_350_000).decimalText == "12.35")
+        #expect(Money(micros: 45_000).decimalText == "0.045")
+        #expect(Money(micros: -1_000_000).decimalText == "-1.00")
+    }
+}
