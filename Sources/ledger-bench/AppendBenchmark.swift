@@ -23,8 +23,8 @@ struct AppendBenchmark {
         print(
             "append benchmark: \(events.formatted()) events, batches of \(batchSize.formatted()) events "
                 + "(\(interleavedBatchSize.formatted()) when \(interleavedRuns.formatted()) runs interleave)")
-        let sequential = makeRuns(count: max(1, events / 50), stepsEach: 50)
-        let sequentialBatches = batches(sequential, interleaved: false)
+        let sequential = syntheticRuns(count: max(1, events / 50), steps: 50, seed: seed)
+        let sequentialBatches = wholeRunCalls(sequential, eventsPerCall: batchSize)
         let ledgerPath = directory.appendingPathComponent("ledger.sqlite").path
         let store = try LedgerStore(path: ledgerPath)
         let first = try measure(events: eventCount(sequentialBatches)) {
@@ -39,8 +39,8 @@ struct AppendBenchmark {
         report("one run at a time", ledger: first, baseline: plain)
         print(String(format: "  re-append, all duplicates: %@ events/s (%.2fx first append)", rate(again), again / first))
 
-        let interleaved = makeRuns(count: interleavedRuns, stepsEach: max(1, events / interleavedRuns))
-        let interleavedBatches = batches(interleaved, interleaved: true)
+        let interleaved = syntheticRuns(count: interleavedRuns, steps: max(1, events / interleavedRuns), seed: seed)
+        let interleavedBatches = interleavedCalls(interleaved, runsAtOnce: interleavedRuns, eventsPerCall: interleavedBatchSize)
         let interleavedStore = try LedgerStore(path: directory.appendingPathComponent("interleaved.sqlite").path)
         let mixed = try measure(events: eventCount(interleavedBatches)) {
             for batch in interleavedBatches { try interleavedStore.append(batch, projections: .deferred) }
@@ -68,49 +68,6 @@ struct AppendBenchmark {
     }
 
     private func rate(_ value: Double) -> String { Int(value.rounded()).formatted() }
-
-    private func makeRuns(count: Int, stepsEach: Int) -> [RunBatch] {
-        let receivedAt = UTCTime.now()
-        return (0..<count).map { index in
-            RunBatch(
-                runID: String(format: "run-%08d", index),
-                events: SyntheticStreams.run(index: index, seed: seed, steps: stepsEach).enumerated().map { offset, event in
-                    RawEvent(eventID: event.id, type: event.type, data: event.data, receivedAt: receivedAt + Int64(offset))
-                })
-        }
-    }
-
-    /// Groups runs into append calls: whole runs one after another in calls of about `batchSize`
-    /// events, or (interleaved) a few events of every run in calls of about `interleavedBatchSize`,
-    /// as concurrent ingest produces them.
-    private func batches(_ runs: [RunBatch], interleaved: Bool) -> [[RunBatch]] {
-        var result: [[RunBatch]] = []
-        if interleaved {
-            let perRun = max(1, interleavedBatchSize / runs.count)
-            let longest = runs.map(\.events.count).max() ?? 0
-            for start in stride(from: 0, to: longest, by: perRun) {
-                result.append(
-                    runs.compactMap { run in
-                        guard start < run.events.count else { return nil }
-                        return RunBatch(runID: run.runID, events: Array(run.events[start..<min(start + perRun, run.events.count)]))
-                    })
-            }
-        } else {
-            var current: [RunBatch] = []
-            var count = 0
-            for run in runs {
-                current.append(run)
-                count += run.events.count
-                if count >= batchSize {
-                    result.append(current)
-                    current = []
-                    count = 0
-                }
-            }
-            if !current.isEmpty { result.append(current) }
-        }
-        return result
-    }
 
     private func eventCount(_ batches: [[RunBatch]]) -> Int {
         batches.reduce(0) { $0 + $1.reduce(0) { $0 + $1.events.count } }

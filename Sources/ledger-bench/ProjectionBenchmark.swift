@@ -26,15 +26,15 @@ struct ProjectionBenchmark {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
 
-        let streams = makeRuns()
+        let streams = syntheticRuns(count: runs, steps: stepsPerRun, seed: seed)
         let total = streams.reduce(0) { $0 + $1.events.count }
         print(
             "projection benchmark: \(total.formatted()) events in \(runs.formatted()) runs, "
                 + "~\(batchSize.formatted()) events per append (one transaction), best of \(repetitions)")
         var store: LedgerStore?
         for (shape, calls) in [
-            ("one run at a time", sequential(streams)),
-            ("\(concurrentRuns.formatted()) runs interleaved", interleaved(streams)),
+            ("one run at a time", wholeRunCalls(streams, eventsPerCall: batchSize)),
+            ("\(concurrentRuns.formatted()) runs interleaved", interleavedCalls(streams, runsAtOnce: concurrentRuns, eventsPerCall: batchSize)),
         ] {
             var without = Timing.worst
             var live = Timing.worst
@@ -114,58 +114,6 @@ struct ProjectionBenchmark {
     }
 
     private func percent(_ fraction: Double) -> String { String(format: "%.1f%%", fraction * 100) }
-
-    private func makeRuns() -> [RunBatch] {
-        let receivedAt = UTCTime.now()
-        return (0..<runs).map { index in
-            RunBatch(
-                runID: String(format: "run-%08d", index),
-                events: SyntheticStreams.run(index: index, seed: seed, steps: stepsPerRun).enumerated().map {
-                    offset, event in
-                    RawEvent(
-                        eventID: event.id, type: event.type, data: event.data, receivedAt: receivedAt + Int64(offset))
-                })
-        }
-    }
-
-    /// Whole runs one after another, about `batchSize` events per append.
-    private func sequential(_ streams: [RunBatch]) -> [[RunBatch]] {
-        var calls: [[RunBatch]] = []
-        var call: [RunBatch] = []
-        var count = 0
-        for run in streams {
-            call.append(run)
-            count += run.events.count
-            if count >= batchSize {
-                calls.append(call)
-                call = []
-                count = 0
-            }
-        }
-        if !call.isEmpty { calls.append(call) }
-        return calls
-    }
-
-    /// `concurrentRuns` runs at a time, each append carrying a few events of every one of them, as
-    /// concurrent ingest produces them.
-    private func interleaved(_ streams: [RunBatch]) -> [[RunBatch]] {
-        let perRun = max(1, batchSize / concurrentRuns)
-        var calls: [[RunBatch]] = []
-        for start in stride(from: 0, to: streams.count, by: concurrentRuns) {
-            let wave = streams[start..<min(start + concurrentRuns, streams.count)]
-            let longest = wave.map(\.events.count).max() ?? 0
-            for offset in stride(from: 0, to: longest, by: perRun) {
-                calls.append(
-                    wave.compactMap { run in
-                        guard offset < run.events.count else { return nil }
-                        return RunBatch(
-                            runID: run.runID, events: Array(run.events[offset..<min(offset + perRun, run.events.count)])
-                        )
-                    })
-            }
-        }
-        return calls
-    }
 }
 
 /// Elapsed and CPU seconds (user and system, this process) of one measured body.
