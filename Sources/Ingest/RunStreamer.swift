@@ -60,7 +60,7 @@ struct RunStreamer: Sendable {
                 outcome.error = error
                 return outcome
             } catch {
-                attempt = .failed(madeProgress: false, reason: Self.describe(error), retryAfter: nil)
+                attempt = .failed(madeProgress: false, reason: "\(error)", retryAfter: nil)
             }
             switch attempt {
             case .finished:
@@ -134,7 +134,7 @@ struct RunStreamer: Sendable {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            return .failed(madeProgress: madeProgress, reason: Self.describe(error), retryAfter: nil)
+            return .failed(madeProgress: madeProgress, reason: "\(error)", retryAfter: nil)
         }
         let reconnect = parser.reconnectionTime.map { Duration.milliseconds($0) }
         if terminal { return .finished }
@@ -146,8 +146,7 @@ struct RunStreamer: Sendable {
     private func storedRunIsTerminal() async throws -> Bool {
         try await writer.flush()
         guard let event = try store.lastEvent(of: runID) else { return false }
-        let state = EventFacts(sseType: event.type, data: event.data, receivedAt: event.receivedAt).state
-        return state.map(EventFacts.isTerminal) ?? false
+        return EventFacts.terminalState(inData: event.data) != nil
     }
 
     /// The `message` of a JSON error body (`{"error":{"message":...}}` or `{"message":...}`), else the text.
@@ -156,10 +155,5 @@ struct RunStreamer: Sendable {
         let message = json?["error"]?["message"]?.stringValue ?? json?["message"]?.stringValue
             ?? json?["error"]?.stringValue ?? body
         return String(message.prefix(200)).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    private static func describe(_ error: Error) -> String {
-        if let error = error as? HTTPClientError { return "\(error)" }
-        return "\(error)"
     }
 }

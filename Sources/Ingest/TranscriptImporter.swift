@@ -69,7 +69,7 @@ package struct TranscriptImporter: Sendable {
             let receivedAt = UTCTime.now()
             try parser.parse(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) { message in
                 result.messages += 1
-                if (try? JSONValue.parse(message.data)) == nil { result.invalidJSONLines.append(message.line) }
+                if !JSONValue.isValid(message.data) { result.invalidJSONLines.append(message.line) }
                 pending.append(
                     RawEvent(
                         eventID: keyer.key(for: message), type: message.type, data: message.data,

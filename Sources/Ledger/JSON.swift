@@ -99,6 +99,12 @@ package enum JSONValue: Sendable, Equatable {
         output += "\""
     }
 
+    /// Whether `text` is JSON, by `parse`'s rules, checked in one scan without building a tree.
+    package static func isValid(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { EventScanner.scan($0) != nil }
+    }
+
     /// Parses `text`, throwing `JSONError` with the byte offset of the first problem.
     package static func parse(_ text: String) throws(JSONError) -> JSONValue {
         var text = text

@@ -91,22 +91,18 @@ struct IngestBenchmark {
         return (seconds(ContinuousClock.now - start), peakKiB)
     }
 
-    /// The log as Ledger keys it (design.md, guarantee 2).
+    /// The log as Ledger keys it: each entry through EventKeyer, as ingest would dispatch it.
     private func keyed(_ log: [SimEvent]) -> [RawEvent] {
+        var keyer = EventKeyer()
         var lastID = ""
-        var idless = 0
         let now = UTCTime.now()
         return log.map { event in
-            let key: String
-            if let id = event.id {
-                lastID = id
-                idless = 0
-                key = id
-            } else {
-                idless += 1
-                key = "\(lastID)#\(idless)"
-            }
-            return RawEvent(eventID: key, type: event.type ?? "message", data: event.data, receivedAt: now, resumeID: lastID)
+            lastID = event.id ?? lastID
+            let message = SSEMessage(
+                type: event.type ?? "message", data: event.data, lastEventID: lastID, hasOwnID: event.id != nil, line: 0)
+            return RawEvent(
+                eventID: keyer.key(for: message), type: message.type, data: message.data, receivedAt: now,
+                resumeID: lastID)
         }
     }
 
