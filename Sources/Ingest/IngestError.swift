@@ -11,10 +11,14 @@ package enum IngestError: Error, Sendable, Equatable, LocalizedError {
     case unreachable(runID: String, attempts: Int, lastError: String)
     /// The store failed while saving the run's events.
     case storage(runID: String, reason: String)
+    /// The server sent a message larger than `SSEParser.messageLimit`; the stream was stopped.
+    case messageTooLarge(runID: String, bytes: Int)
 
     package var runID: String {
         switch self {
-        case let .rejected(runID, _, _), let .unreachable(runID, _, _), let .storage(runID, _): runID
+        case let .rejected(runID, _, _), let .unreachable(runID, _, _), let .storage(runID, _),
+            let .messageTooLarge(runID, _):
+            runID
         }
     }
 
@@ -33,6 +37,9 @@ package enum IngestError: Error, Sendable, Equatable, LocalizedError {
             return "run \(runID): gave up after \(attempts) attempts in a row: \(lastError)"
         case let .storage(runID, reason):
             return "run \(runID): could not store events: \(reason)"
+        case let .messageTooLarge(runID, bytes):
+            return "run \(runID): the server sent a message of more than \(bytes / (1 << 20)) MiB without ending it "
+                + "(limit \(SSEParser.messageLimit >> 20) MiB); the events before it are kept"
         }
     }
 }

@@ -119,14 +119,14 @@ struct RunStreamer: Sendable {
                                 receivedAt: receivedAt, resumeID: message.lastEventID))
                     }
                 }
-                guard !events.isEmpty else { continue }
-                madeProgress = true
-                outcome.received += events.count
-                counters.received.add(events.count, ordering: .relaxed)
-                do {
-                    try await writer.submit(events, of: runID)
-                } catch {
-                    throw IngestError.storage(runID: runID, reason: error.localizedDescription)
+                if !events.isEmpty {
+                    madeProgress = true
+                    outcome.received += events.count
+                    counters.received.add(events.count, ordering: .relaxed)
+                    try await store(events)
+                }
+                if parser.pendingBytes > SSEParser.messageLimit {
+                    throw IngestError.messageTooLarge(runID: runID, bytes: parser.pendingBytes)
                 }
             }
         } catch let error as IngestError {
@@ -139,6 +139,14 @@ struct RunStreamer: Sendable {
         let reconnect = parser.reconnectionTime.map { Duration.milliseconds($0) }
         if terminal { return .finished }
         return try await storedRunIsTerminal() ? .finished : .endedEarly(reconnectionTime: reconnect)
+    }
+
+    private func store(_ events: [RawEvent]) async throws {
+        do {
+            try await writer.submit(events, of: runID)
+        } catch {
+            throw IngestError.storage(runID: runID, reason: error.localizedDescription)
+        }
     }
 
     /// Whether the run's last stored event carries a terminal state: a run that was already

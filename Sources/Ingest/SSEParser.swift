@@ -58,6 +58,17 @@ package struct SSEParser: Sendable {
     /// The line of the current block's first field line; 0 while the block has none.
     private var blockLine = 0
 
+    /// The largest message a reader should accept, in bytes: far above any Coasty event, and a
+    /// bound on the memory a broken or hostile stream (an endless line) can take.
+    package static let messageLimit = 16 << 20
+
+    /// Bytes held for the message being read: its data so far and any unfinished line. Readers
+    /// stop a stream when it passes `messageLimit`.
+    package var pendingBytes: Int { data.utf8.count + carry.count }
+
+    /// The line the message being read began on, or the current line when between messages.
+    package var pendingLine: Int { blockLine > 0 ? blockLine : lineNumber + 1 }
+
     /// A parser for a new stream, or for a reconnection that sent `Last-Event-ID: lastEventID`.
     package init(lastEventID: String = "") {
         self.lastEventID = lastEventID

@@ -76,6 +76,13 @@ package struct TranscriptImporter: Sendable {
                         receivedAt: receivedAt, resumeID: message.lastEventID))
                 if pending.count >= batchSize { try flush() }
             }
+            if parser.pendingBytes > SSEParser.messageLimit {
+                try flush()
+                throw TranscriptError(
+                    path: path,
+                    reason: "line \(parser.pendingLine): a message of more than \(SSEParser.messageLimit >> 20) MiB "
+                        + "without a blank line to end it; the \(result.messages) messages before it are kept")
+            }
         }
         result.unterminatedMessageLine = parser.finish()
         try flush()
