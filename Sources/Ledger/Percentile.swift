@@ -27,8 +27,8 @@ struct PercentileAggregate: DatabaseAggregate {
 
     private static func number(_ value: DatabaseValue) -> Double? {
         switch value.storage {
-        case let .int64(number): Double(number)
-        case let .double(number): number.isNaN ? nil : number
+        case .int64(let number): Double(number)
+        case .double(let number): number.isNaN ? nil : number
         default: nil
         }
     }

@@ -97,20 +97,20 @@ extension SQLValue {
     init(_ value: DatabaseValue) {
         switch value.storage {
         case .null: self = .null
-        case let .int64(number): self = .integer(number)
-        case let .double(number): self = .real(number)
-        case let .string(text): self = .text(text)
-        case let .blob(data): self = .blob(Array(data))
+        case .int64(let number): self = .integer(number)
+        case .double(let number): self = .real(number)
+        case .string(let text): self = .text(text)
+        case .blob(let data): self = .blob(Array(data))
         }
     }
 
     var databaseValue: DatabaseValue {
         switch self {
         case .null: .null
-        case let .integer(number): number.databaseValue
-        case let .real(number): number.databaseValue
-        case let .text(text): text.databaseValue
-        case let .blob(bytes): Data(bytes).databaseValue
+        case .integer(let number): number.databaseValue
+        case .real(let number): number.databaseValue
+        case .text(let text): text.databaseValue
+        case .blob(let bytes): Data(bytes).databaseValue
         }
     }
 }

@@ -79,12 +79,12 @@ package struct Expression: Sendable, Equatable {
         self.position = position
         let children: [Expression] =
             switch kind {
-            case let .field(base, _): [base]
-            case let .not(operand), let .negate(operand): [operand]
-            case let .binary(_, left, right): [left, right]
-            case let .inList(value, items): [value] + items
-            case let .between(value, low, high): [value, low, high]
-            case let .call(_, arguments): arguments
+            case .field(let base, _): [base]
+            case .not(let operand), .negate(let operand): [operand]
+            case .binary(_, let left, let right): [left, right]
+            case .inList(let value, let items): [value] + items
+            case .between(let value, let low, let high): [value, low, high]
+            case .call(_, let arguments): arguments
             case .column, .string, .number, .duration, .timestamp, .bool, .null: []
             }
         height = 1 + (children.map(\.height).max() ?? 0)
@@ -94,9 +94,17 @@ package struct Expression: Sendable, Equatable {
 /// The infix operators, by their spelling in queries.
 package enum BinaryOperator: String, Sendable, Equatable {
     case and, or
-    case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+    case equal = "=="
+    case notEqual = "!="
+    case less = "<"
+    case lessOrEqual = "<="
+    case greater = ">"
+    case greaterOrEqual = ">="
     case contains, startswith
-    case add = "+", subtract = "-", multiply = "*", divide = "/"
+    case add = "+"
+    case subtract = "-"
+    case multiply = "*"
+    case divide = "/"
 
     var isComparison: Bool {
         switch self {

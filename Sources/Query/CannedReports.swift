@@ -25,7 +25,9 @@ package enum CannedReports {
 
     /// `ledgerctl runs`: runs matching the filters (`window` on the first event's time), ordered by
     /// their first event's time, then run id.
-    package static func runs(state: String? = nil, machine: String? = nil, window: TimeWindow = .all, failedOnly: Bool = false)
+    package static func runs(
+        state: String? = nil, machine: String? = nil, window: TimeWindow = .all, failedOnly: Bool = false
+    )
         -> String
     {
         var stages = window.stages(on: "first_event_at")

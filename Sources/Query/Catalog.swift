@@ -60,7 +60,8 @@ package enum Catalog {
     /// The run's id for a source whose rows carry a run key under `alias`.
     private static func runID(_ alias: String) -> Column {
         Column(
-            name: "run_id", type: .string, sql: "rs.run_id", joins: ["JOIN streams rs ON rs.run_key = \(alias).run_key"],
+            name: "run_id", type: .string, sql: "rs.run_id",
+            joins: ["JOIN streams rs ON rs.run_key = \(alias).run_key"],
             identity: "\(alias).run_key", summary: "the run's id")
     }
 
@@ -85,8 +86,10 @@ package enum Catalog {
             Column(name: "started_at", type: .timestamp, sql: "r.started_at", summary: "when it first entered running"),
             Column(name: "ended_at", type: .timestamp, sql: "r.ended_at", summary: "when it entered a terminal state"),
             Column(
-                name: "first_event_at", type: .timestamp, sql: "r.first_event_at", summary: "the time of its first event"),
-            Column(name: "last_event_at", type: .timestamp, sql: "r.last_event_at", summary: "the time of its last event"),
+                name: "first_event_at", type: .timestamp, sql: "r.first_event_at",
+                summary: "the time of its first event"),
+            Column(
+                name: "last_event_at", type: .timestamp, sql: "r.last_event_at", summary: "the time of its last event"),
             Column(name: "last_step_at", type: .timestamp, sql: "r.last_step_at", summary: "the time of its last step"),
             Column(name: "duration_s", type: .duration, sql: "r.duration_us", summary: "from started_at to ended_at"),
             Column(
@@ -129,7 +132,7 @@ package enum Catalog {
             Column(name: "event_id", type: .string, sql: "e.event_id", summary: "its SSE id (or <last id>#n)"),
             Column(
                 name: "type", type: .string, sql: "e.type",
-                summary: "its SSE event type as received (data.event holds the data's own)"),
+                summary: "its SSE type as received (data.event holds the data's own)"),
             Column(name: "received_at", type: .timestamp, sql: "e.received_at", summary: "when it arrived"),
             Column(name: "data", type: .json, sql: "e.data", summary: "its data; data.a.b reads a JSON field"),
         ],
@@ -140,7 +143,8 @@ package enum Catalog {
         columns: [
             runID("t"),
             Column(name: "state", type: .string, sql: "t.state", summary: "the state entered"),
-            Column(name: "position", type: .int, sql: "t.position", summary: "the entering event's place in the stream"),
+            Column(
+                name: "position", type: .int, sql: "t.position", summary: "the entering event's place in the stream"),
             Column(name: "started_at", type: .timestamp, sql: "t.started_at", summary: "when it entered the state"),
             Column(name: "ended_at", type: .timestamp, sql: "t.ended_at", summary: "when it left (null: still in it)"),
             Column(name: "duration_s", type: .duration, sql: "t.duration_us", summary: "how long it stayed"),

@@ -19,35 +19,35 @@ extension Checker {
         let position = expression.position
         func typed(_ type: ValueType, _ node: Typed.Node) -> Typed { Typed(type: type, node: node, position: position) }
         switch expression.kind {
-        case let .column(name):
+        case .column(let name):
             return try column(name, at: position, context)
-        case let .field(base, path):
+        case .field(let base, let path):
             return try field(base, path, context)
         case .string, .number, .duration, .timestamp, .bool, .null:
             return try literal(expression, as: nil)
-        case let .not(operand):
+        case .not(let operand):
             let value = try check(operand, context)
             try requireBool(value, "not")
             return typed(.bool, .not(value))
-        case let .negate(operand):
+        case .negate(let operand):
             let value = try check(operand, context)
             guard [.int, .real, .money, .duration, .json, .null].contains(value.type) else {
                 throw QueryError(position: position, message: "cannot negate a \(value.type)")
             }
             return typed(value.type == .json ? .real : value.type, .negate(value))
-        case let .binary(op, left, right):
+        case .binary(let op, let left, let right):
             return try binary(op, left, right, at: position, context)
-        case let .inList(value, items):
+        case .inList(let value, let items):
             let checked = try check(value, context)
             var list: [Typed] = []
             for item in items { list.append(try comparable(item, with: checked, "in", context)) }
             return typed(.bool, .inList(checked, list))
-        case let .between(value, low, high):
+        case .between(let value, let low, let high):
             let checked = try check(value, context)
             let lowValue = try comparable(low, with: checked, "between", context)
             let highValue = try comparable(high, with: checked, "between", context)
             return typed(.bool, .between(checked, lowValue, highValue))
-        case let .call(name, arguments):
+        case .call(let name, let arguments):
             return try call(name, arguments, at: position, context)
         }
     }
@@ -55,7 +55,8 @@ extension Checker {
     private func column(_ name: String, at position: SourcePosition, _ context: Context) throws(QueryError) -> Typed {
         guard let type = scope[name] else {
             let known = scope.names
-            let functions = Checker.functionNames.contains(name.lowercased()) ? " (\(name) is a function: \(name)(…))" : ""
+            let functions =
+                Checker.functionNames.contains(name.lowercased()) ? " (\(name) is a function: \(name)(…))" : ""
             throw QueryError(
                 position: position, message: "unknown column '\(name)' in \(source.name)\(functions)",
                 suggestion: didYouMean(name, among: known) ?? "its columns are \(known.joined(separator: ", "))")
@@ -73,10 +74,12 @@ extension Checker {
         guard case .column = value.node, value.type == .json else {
             throw QueryError(
                 position: base.position,
-                message: "only JSON columns have fields, and this is \(value.type == .json ? "not a column" : "a \(value.type)")",
+                message:
+                    "only JSON columns have fields, and this is \(value.type == .json ? "not a column" : "a \(value.type)")",
                 suggestion: "fields are read from events' data, e.g. data.action.type")
         }
-        return Typed(type: .json, node: .jsonField(value, path: "$." + path.joined(separator: ".")), position: base.position)
+        return Typed(
+            type: .json, node: .jsonField(value, path: "$." + path.joined(separator: ".")), position: base.position)
     }
 
     /// A literal as its default type, or converted to `target` (dollars to micro-dollars,
@@ -87,12 +90,12 @@ extension Checker {
             Typed(type: type, node: .value(value), position: position)
         }
         switch expression.kind {
-        case let .string(text): return value(.string, .text(text))
-        case let .bool(flag): return value(.bool, .integer(flag ? 1 : 0))
-        case let .duration(micros): return value(.duration, .integer(micros))
-        case let .timestamp(micros): return value(.timestamp, .integer(micros))
+        case .string(let text): return value(.string, .text(text))
+        case .bool(let flag): return value(.bool, .integer(flag ? 1 : 0))
+        case .duration(let micros): return value(.duration, .integer(micros))
+        case .timestamp(let micros): return value(.timestamp, .integer(micros))
         case .null: return value(.null, .null)
-        case let .number(text):
+        case .number(let text):
             switch target {
             case .money?, .duration?:
                 guard let micros = scaledDecimal(text, scale: 1_000_000) else {
@@ -213,7 +216,9 @@ extension Checker {
     }
 
     /// The result type of `l op r` and how to compute it, or an error naming both types.
-    private func arithmeticType(_ op: BinaryOperator, _ l: Typed, _ r: Typed) throws(QueryError) -> (ValueType, Arithmetic) {
+    private func arithmeticType(_ op: BinaryOperator, _ l: Typed, _ r: Typed) throws(QueryError) -> (
+        ValueType, Arithmetic
+    ) {
         let (a, b) = (l.type == .json ? .real : l.type, r.type == .json ? .real : r.type)
         let plain = Arithmetic(op: op)
         let number: ValueType = a == .int && b == .int ? .int : .real
@@ -234,7 +239,8 @@ extension Checker {
                 (b, Arithmetic(op: op, roundToInteger: a == .real))
             case (.divide, .money, _) where b.isNumber, (.divide, .duration, _) where b.isNumber:
                 (a, Arithmetic(op: op, realDivision: true, roundToInteger: true))
-            case (.divide, .money, .money), (.divide, .duration, .duration): (.real, Arithmetic(op: op, realDivision: true))
+            case (.divide, .money, .money), (.divide, .duration, .duration):
+                (.real, Arithmetic(op: op, realDivision: true))
             default: nil
             }
         guard let known else {

@@ -18,7 +18,8 @@ extension Checker {
         func arity(_ count: Int, _ usage: String) throws(QueryError) {
             guard arguments.count != count else { return }
             throw QueryError(
-                position: position, message: "\(name) takes \(count) argument\(count == 1 ? "" : "s"), got \(arguments.count)",
+                position: position,
+                message: "\(name) takes \(count) argument\(count == 1 ? "" : "s"), got \(arguments.count)",
                 suggestion: "write \(usage)")
         }
         if Self.aggregateNames.contains(name) {
@@ -33,9 +34,10 @@ extension Checker {
             let span = try check(arguments[0], context)
             guard span.type == .duration else {
                 throw QueryError(
-                    position: span.position, message: "ago needs a duration, got \(span.type)", suggestion: "write ago(7d)")
+                    position: span.position, message: "ago needs a duration, got \(span.type)",
+                    suggestion: "write ago(7d)")
             }
-            if case let .value(.integer(micros)) = span.node {
+            if case .value(.integer(let micros)) = span.node {
                 return typed(.timestamp, .value(.integer(now &- micros)))
             }
             let start = typed(.timestamp, .value(.integer(now)))
@@ -75,7 +77,9 @@ extension Checker {
 
     /// `bin(x, size)`: x rounded down to a multiple of the literal `size` (a duration for times
     /// and durations, dollars for money, a whole number for integers).
-    private func bin(_ arguments: [Expression], at position: SourcePosition, _ context: Context) throws(QueryError) -> Typed {
+    private func bin(_ arguments: [Expression], at position: SourcePosition, _ context: Context) throws(QueryError)
+        -> Typed
+    {
         let value = try check(arguments[0], context)
         let target: ValueType
         switch value.type {
@@ -84,9 +88,11 @@ extension Checker {
         default: throw mismatch("bin", value, "a timestamp, duration, money or whole number")
         }
         let size = try literal(arguments[1], as: target)
-        guard size.isLiteral, case let .value(.integer(step)) = size.node, size.type == target || size.type == .int else {
+        guard size.isLiteral, case .value(.integer(let step)) = size.node, size.type == target || size.type == .int
+        else {
             throw QueryError(
-                position: arguments[1].position, message: "bin's size must be a literal \(target == .int ? "whole number" : "\(target)")",
+                position: arguments[1].position,
+                message: "bin's size must be a literal \(target == .int ? "whole number" : "\(target)")",
                 suggestion: value.type.isTime ? "write bin(\(Checker.defaultName(of: arguments[0]) ?? "at"), 1d)" : nil)
         }
         guard step > 0 else {
@@ -100,10 +106,13 @@ extension Checker {
 
     /// `coalesce(a, b, …)`: the first non-null; all of one type (a number literal takes the
     /// money or duration unit of the others).
-    private func coalesce(_ arguments: [Expression], at position: SourcePosition, _ context: Context) throws(QueryError) -> Typed {
+    private func coalesce(_ arguments: [Expression], at position: SourcePosition, _ context: Context) throws(QueryError)
+        -> Typed
+    {
         var values: [Typed] = []
         for argument in arguments { values.append(try check(argument, context)) }
-        let type = values.first { $0.type != .null && !($0.isLiteral && $0.type.isNumber) }?.type
+        let type =
+            values.first { $0.type != .null && !($0.isLiteral && $0.type.isNumber) }?.type
             ?? values.first { $0.type != .null }?.type ?? .null
         var converted: [Typed] = []
         for argument in arguments {
@@ -123,7 +132,8 @@ extension Checker {
         switch context {
         case .row:
             throw QueryError(
-                position: position, message: "\(name)() is an aggregate", suggestion: "use it in summarize, e.g. summarize \(name)(…) by …")
+                position: position, message: "\(name)() is an aggregate",
+                suggestion: "use it in summarize, e.g. summarize \(name)(…) by …")
         case .insideAggregate:
             throw QueryError(position: position, message: "aggregates cannot nest: \(name)() inside another aggregate")
         case .aggregate:
@@ -176,7 +186,7 @@ extension Checker {
             if shorthand {
                 percent = Double(name.dropFirst()) ?? 50
             } else {
-                guard case let .number(text) = arguments[1].kind, let p = Double(text), (0...100).contains(p) else {
+                guard case .number(let text) = arguments[1].kind, let p = Double(text), (0...100).contains(p) else {
                     throw QueryError(
                         position: arguments[1].position, message: "percentile needs a literal percent from 0 to 100",
                         suggestion: "write percentile(duration_s, 95)")

@@ -38,7 +38,8 @@ struct Checker {
             let names = Catalog.sources.map(\.name)
             throw QueryError(
                 position: pipeline.source.position,
-                message: "unknown source '\(pipeline.source.text)'; a query starts with \(names.joined(separator: ", "))",
+                message:
+                    "unknown source '\(pipeline.source.text)'; a query starts with \(names.joined(separator: ", "))",
                 suggestion: didYouMean(pipeline.source.text, among: names))
         }
         self.source = source
@@ -52,11 +53,11 @@ struct Checker {
     /// One stage as checked stages (`top` is a sort and a take); updates the scope after it.
     private mutating func check(_ stage: Stage) throws(QueryError) -> [CheckedStage] {
         switch stage.kind {
-        case let .filter(expression):
+        case .filter(let expression):
             let condition = try check(expression, .row)
             try requireCondition(condition, "where")
             return [.filter(condition)]
-        case let .extend(assignments):
+        case .extend(let assignments):
             var bindings: [Binding] = []
             for assignment in assignments {
                 let binding = try bind(assignment, .row, taken: [])
@@ -64,20 +65,20 @@ struct Checker {
                 bindings.append(binding)
             }
             return [.extend(bindings)]
-        case let .project(assignments):
+        case .project(let assignments):
             let bindings = try bindAll(assignments, .row)
             scope = Scope(bindings.map { ($0.name, $0.value.type) })
             return [.project(bindings)]
-        case let .summarize(aggregates, keys):
+        case .summarize(let aggregates, let keys):
             let keyBindings = try bindAll(keys, .row)
             let aggregateBindings = try bindAll(aggregates, .aggregate, taken: keyBindings.map(\.name))
             scope = Scope((keyBindings + aggregateBindings).map { ($0.name, $0.value.type) })
             return [.summarize(keys: keyBindings, aggregates: aggregateBindings)]
-        case let .sort(keys):
+        case .sort(let keys):
             return [.sort(try sortKeys(keys))]
-        case let .take(count):
+        case .take(let count):
             return [.take(try rowCount(count, "take"))]
-        case let .top(count, keys):
+        case .top(let count, let keys):
             let limit = try rowCount(count, "top")
             return [.sort(try sortKeys(keys)), .take(limit)]
         }
@@ -91,7 +92,7 @@ struct Checker {
     }
 
     private func rowCount(_ expression: Expression, _ stage: String) throws(QueryError) -> Int64 {
-        guard case let .number(text) = expression.kind, let count = Int64(text), count >= 0 else {
+        guard case .number(let text) = expression.kind, let count = Int64(text), count >= 0 else {
             throw QueryError(
                 position: expression.position, message: "\(stage) needs a whole number of rows",
                 suggestion: "write it like \(stage) 10")
@@ -144,14 +145,14 @@ struct Checker {
         switch value.node {
         case .aggregate: true
         case .column, .value: false
-        case let .jsonField(operand, _), let .not(operand), let .negate(operand), let .isNull(operand, _):
+        case .jsonField(let operand, _), .not(let operand), .negate(let operand), .isNull(let operand, _):
             aggregates(operand)
-        case let .logical(_, left, right), let .compare(_, left, right), let .text(_, left, right),
-            let .arithmetic(_, left, right):
+        case .logical(_, let left, let right), .compare(_, let left, let right), .text(_, let left, let right),
+            .arithmetic(_, let left, let right):
             aggregates(left) || aggregates(right)
-        case let .inList(operand, items): ([operand] + items).contains(where: aggregates)
-        case let .between(operand, low, high): [operand, low, high].contains(where: aggregates)
-        case let .function(_, arguments): arguments.contains(where: aggregates)
+        case .inList(let operand, let items): ([operand] + items).contains(where: aggregates)
+        case .between(let operand, let low, let high): [operand, low, high].contains(where: aggregates)
+        case .function(_, let arguments): arguments.contains(where: aggregates)
         }
     }
 
@@ -159,11 +160,11 @@ struct Checker {
     /// path (`data_action_type`), a call `f_column` (`p95_duration_s`, `count`).
     static func defaultName(of expression: Expression) -> String? {
         switch expression.kind {
-        case let .column(name):
+        case .column(let name):
             return name
-        case let .field(base, path):
+        case .field(let base, let path):
             return defaultName(of: base).map { ([$0] + path).joined(separator: "_") }
-        case let .call(function, arguments):
+        case .call(let function, let arguments):
             let column = arguments.lazy.compactMap { argument -> String? in
                 if case .column = argument.kind { return defaultName(of: argument) }
                 if case .field = argument.kind { return defaultName(of: argument) }
@@ -171,7 +172,9 @@ struct Checker {
             }.first
             if function == "bin", let column { return column }
             var name = [function] + (column.map { [$0] } ?? [])
-            if function == "percentile", arguments.count == 2, case let .number(p) = arguments[1].kind { name.append(p) }
+            if function == "percentile", arguments.count == 2, case .number(let p) = arguments[1].kind {
+                name.append(p)
+            }
             return String(name.joined(separator: "_").map { $0 == "." ? "_" : $0 })
         default:
             return nil

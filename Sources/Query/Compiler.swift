@@ -62,16 +62,16 @@ struct Compiler {
 
     private mutating func apply(_ stage: CheckedStage, to select: inout Select) {
         switch stage {
-        case let .filter(condition):
+        case .filter(let condition):
             if select.limit != nil { select = wrap(select) }
             let sql = emit(condition, select.scope)
             if select.groupBy == nil { select.wheres.append(sql) } else { select.havings.append(sql) }
-        case let .extend(bindings):
+        case .extend(let bindings):
             for binding in bindings { select.scope.set(binding.name, column(binding.value, select.scope)) }
-        case let .project(bindings):
+        case .project(let bindings):
             let scope = select.scope
             select.scope = Scope(bindings.map { ($0.name, column($0.value, scope)) })
-        case let .summarize(keys, aggregates):
+        case .summarize(let keys, let aggregates):
             if select.groupBy != nil || select.limit != nil { select = wrap(select) }
             let scope = select.scope
             select.groupBy = keys.map { key in
@@ -82,19 +82,19 @@ struct Compiler {
                 keys.map { ($0.name, ScopeColumn(sql: emit($0.value, scope))) }
                     + aggregates.map { ($0.name, ScopeColumn(sql: emit($0.value, scope))) })
             select.order = []
-        case let .sort(keys):
+        case .sort(let keys):
             if select.limit != nil { select = wrap(select) }
             select.order = keys.map {
                 OrderTerm(sql: emit($0.value, select.scope), descending: $0.descending, nullsFirst: $0.nullsFirst)
             }
-        case let .take(count):
+        case .take(let count):
             select.limit = min(select.limit ?? count, count)
         }
     }
 
     /// A plain column reference keeps its identity; anything else is a new expression.
     private func column(_ value: Typed, _ scope: Scope<ScopeColumn>) -> ScopeColumn {
-        if case let .column(name) = value.node, let column = scope[name] { return column }
+        if case .column(let name) = value.node, let column = scope[name] { return column }
         return ScopeColumn(sql: emit(value, scope))
     }
 
@@ -108,7 +108,9 @@ struct Compiler {
             from: "(\(inner)) AS \(raw: alias)",
             scope: Scope(names.enumerated().map { ($1, ScopeColumn(sql: "\(raw: alias).c\(raw: String($0))")) }),
             order: select.order.enumerated().map { index, term in
-                OrderTerm(sql: "\(raw: alias).o\(raw: String(index))", descending: term.descending, nullsFirst: term.nullsFirst)
+                OrderTerm(
+                    sql: "\(raw: alias).o\(raw: String(index))", descending: term.descending,
+                    nullsFirst: term.nullsFirst)
             })
     }
 
@@ -127,7 +129,9 @@ struct Compiler {
         let havings = SQL.joined(select.havings, separator: " AND ")
         let keepOrder = !hiddenOrder || select.limit != nil
         let order = SQL.joined(
-            keepOrder ? select.order.map { dialect.orderTerm($0.sql, descending: $0.descending, nullsFirst: $0.nullsFirst) } : [],
+            keepOrder
+                ? select.order.map { dialect.orderTerm($0.sql, descending: $0.descending, nullsFirst: $0.nullsFirst) }
+                : [],
             separator: ", ")
         var joins = select.from.joins
         for part in [list, wheres, groups, havings, order] {
@@ -149,34 +153,34 @@ extension Compiler {
     fileprivate func emit(_ value: Typed, _ scope: Scope<ScopeColumn>) -> SQL {
         func e(_ operand: Typed) -> SQL { emit(operand, scope) }
         switch value.node {
-        case let .column(name):
+        case .column(let name):
             return scope[name]?.sql ?? dialect.parameter(.null)
-        case let .value(literal):
+        case .value(let literal):
             return dialect.parameter(literal)
-        case let .jsonField(json, path):
+        case .jsonField(let json, let path):
             return dialect.jsonField(e(json), path: path)
-        case let .not(operand):
+        case .not(let operand):
             return "(NOT \(e(operand)))"
-        case let .negate(operand):
+        case .negate(let operand):
             return "(-\(e(operand)))"
-        case let .logical(op, left, right):
+        case .logical(let op, let left, let right):
             return "(\(e(left)) \(raw: op == .and ? "AND" : "OR") \(e(right)))"
-        case let .compare(op, left, right):
+        case .compare(let op, let left, let right):
             return "(\(e(left)) \(raw: op == .equal ? "=" : op == .notEqual ? "<>" : op.rawValue) \(e(right)))"
-        case let .isNull(operand, negated):
+        case .isNull(let operand, let negated):
             return "(\(e(operand)) \(raw: negated ? "IS NOT NULL" : "IS NULL"))"
-        case let .text(op, left, right):
+        case .text(let op, let left, let right):
             return dialect.textContains(e(left), e(right), startsWith: op == .startswith)
-        case let .inList(operand, items):
+        case .inList(let operand, let items):
             return "(\(e(operand)) IN (\(SQL.joined(items.map(e), separator: ", "))))"
-        case let .between(operand, low, high):
+        case .between(let operand, let low, let high):
             return "(\(e(operand)) BETWEEN \(e(low)) AND \(e(high)))"
-        case let .arithmetic(arithmetic, left, right):
+        case .arithmetic(let arithmetic, let left, let right):
             let sql: SQL =
                 arithmetic.realDivision
                 ? dialect.realDivision(e(left), e(right)) : "(\(e(left)) \(raw: arithmetic.op.rawValue) \(e(right)))"
             return arithmetic.roundToInteger ? dialect.roundToInteger(sql) : sql
-        case let .function(function, arguments):
+        case .function(let function, let arguments):
             let sql = arguments.map(e)
             switch function {
             case .lower: return dialect.lower(sql[0])
@@ -184,7 +188,7 @@ extension Compiler {
             case .coalesce: return sql.count == 1 ? sql[0] : "coalesce(\(SQL.joined(sql, separator: ", ")))"
             case .floorMultiple: return dialect.floorMultiple(sql[0], sql[1])
             }
-        case let .aggregate(function, arguments):
+        case .aggregate(let function, let arguments):
             return aggregate(function, arguments, type: value.type, scope)
         }
     }
@@ -198,7 +202,7 @@ extension Compiler {
         case .count: return "count(*)"
         case .countif: return "count(CASE WHEN \(x) THEN 1 END)"
         case .dcount:
-            if case let .column(name) = first.node, let identity = scope[name]?.identity {
+            if case .column(let name) = first.node, let identity = scope[name]?.identity {
                 return "count(DISTINCT \(identity))"
             }
             return "count(DISTINCT \(x))"

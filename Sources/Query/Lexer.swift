@@ -27,12 +27,13 @@ package struct Token: Sendable, Equatable {
 
 /// Splits a query into tokens.
 package struct Lexer {
-    private let characters: [Character]
+    /// The text as Unicode scalars: columns count scalars, which for queries are characters.
+    private let characters: [Unicode.Scalar]
     private var index = 0
     private var line = 1
     private var column = 1
 
-    package init(_ text: String) { characters = Array(text) }
+    package init(_ text: String) { characters = Array(text.unicodeScalars) }
 
     /// Every token of the text, ending with `.end`.
     package static func tokens(_ text: String) throws(QueryError) -> [Token] {
@@ -46,20 +47,26 @@ package struct Lexer {
     }
 
     private static let twoCharacterSymbols: Set<String> = ["==", "!=", "<=", ">="]
-    private static let symbols: Set<Character> = ["|", ",", "(", ")", ".", "=", "<", ">", "+", "-", "*", "/"]
+    private static let symbols: Set<Unicode.Scalar> = ["|", ",", "(", ")", ".", "=", "<", ">", "+", "-", "*", "/"]
     /// Microseconds per unit of a duration literal.
     private static let units: [String: Int64] = [
         "ms": 1_000, "s": 1_000_000, "m": 60_000_000, "h": 3_600_000_000, "d": 86_400_000_000,
     ]
 
+    private func text(_ range: Range<Int>) -> String {
+        var text = ""
+        text.unicodeScalars.append(contentsOf: characters[range])
+        return text
+    }
+
     private var position: SourcePosition { SourcePosition(line: line, column: column, offset: index) }
 
-    private func peek(_ ahead: Int = 0) -> Character? {
+    private func peek(_ ahead: Int = 0) -> Unicode.Scalar? {
         index + ahead < characters.count ? characters[index + ahead] : nil
     }
 
     private mutating func advance() {
-        if characters[index] == "\n" || characters[index] == "\r\n" {
+        if characters[index] == "\n" {
             line += 1
             column = 1
         } else {
@@ -70,7 +77,7 @@ package struct Lexer {
 
     private mutating func skipSpaceAndComments() {
         while let c = peek() {
-            if c.isWhitespace {
+            if c.properties.isWhitespace {
                 advance()
             } else if c == "/", peek(1) == "/" {
                 while let c = peek(), c != "\n" { advance() }
@@ -85,18 +92,18 @@ package struct Lexer {
         let start = position
         guard let c = peek() else { return Token(kind: .end, position: start, text: "") }
         func token(_ kind: Token.Kind) -> Token {
-            Token(kind: kind, position: start, text: String(characters[start.offset..<index]))
+            Token(kind: kind, position: start, text: text(start.offset..<index))
         }
         if c.isLetter || c == "_" {
             while let c = peek(), c.isLetter || c.isNumber || c == "_" { advance() }
-            return token(.identifier(String(characters[start.offset..<index])))
+            return token(.identifier(text(start.offset..<index)))
         }
         if c.isASCII, c.isNumber { return try number(from: start) }
         if c == "\"" || c == "'" { return try string(quote: c, from: start) }
-        if let d = peek(1), Self.twoCharacterSymbols.contains(String([c, d])) {
+        if let d = peek(1), Self.twoCharacterSymbols.contains(String(c) + String(d)) {
             advance()
             advance()
-            return token(.symbol(String([c, d])))
+            return token(.symbol(String(c) + String(d)))
         }
         if Self.symbols.contains(c) {
             advance()
@@ -120,13 +127,13 @@ package struct Lexer {
             advance()
             while let c = peek(), c.isASCII, c.isNumber { advance() }
         }
-        let digits = String(characters[start.offset..<index])
+        let digits = text(start.offset..<index)
         guard let c = peek(), c.isLetter || c == "_" else {
             return Token(kind: .number(digits), position: start, text: digits)
         }
         let unitStart = index
         while let c = peek(), c.isLetter || c.isNumber || c == "_" { advance() }
-        let unit = String(characters[unitStart..<index])
+        let unit = text(unitStart..<index)
         let text = digits + unit
         guard let scale = Self.units[unit] else {
             throw QueryError(
@@ -140,7 +147,7 @@ package struct Lexer {
     }
 
     private func isDateAhead() -> Bool {
-        let pattern = "dddd-dd-dd"
+        let pattern: [Unicode.Scalar] = Array("dddd-dd-dd".unicodeScalars)
         return pattern.enumerated().allSatisfy { offset, kind in
             guard let c = peek(offset) else { return false }
             return kind == "d" ? (c.isASCII && c.isNumber) : c == kind
@@ -160,7 +167,7 @@ package struct Lexer {
                 while let c = peek(), c.isASCII, c.isNumber || c == ":" { advance() }
             }
         }
-        let text = String(characters[start.offset..<index])
+        let text = text(start.offset..<index)
         guard let micros = UTCTime.parse(text) else {
             throw QueryError(
                 position: start, message: "'\(text)' is not a valid time",
@@ -169,16 +176,16 @@ package struct Lexer {
         return Token(kind: .timestamp(micros), position: start, text: text)
     }
 
-    private mutating func string(quote: Character, from start: SourcePosition) throws(QueryError) -> Token {
+    private mutating func string(quote: Unicode.Scalar, from start: SourcePosition) throws(QueryError) -> Token {
         advance()
         var value = ""
         while let c = peek() {
             advance()
             if c == quote {
-                return Token(kind: .string(value), position: start, text: String(characters[start.offset..<index]))
+                return Token(kind: .string(value), position: start, text: text(start.offset..<index))
             }
             guard c == "\\" else {
-                value.append(c)
+                value.unicodeScalars.append(c)
                 continue
             }
             guard let escaped = peek() else { break }
@@ -187,7 +194,7 @@ package struct Lexer {
             switch escaped {
             case "n": value.append("\n")
             case "t": value.append("\t")
-            case "\\", "\"", "'": value.append(escaped)
+            case "\\", "\"", "'": value.unicodeScalars.append(escaped)
             default:
                 throw QueryError(
                     position: escapePosition, message: "unknown escape '\\\(escaped)' in a string",
@@ -197,6 +204,11 @@ package struct Lexer {
         throw QueryError(
             position: start, message: "this string is not closed", suggestion: "end it with \(quote)")
     }
+}
+
+extension Unicode.Scalar {
+    fileprivate var isLetter: Bool { properties.isAlphabetic }
+    fileprivate var isNumber: Bool { properties.numericType != nil }
 }
 
 /// The decimal `text` (digits with at most one `.`, optionally a leading `-`) times `scale`,

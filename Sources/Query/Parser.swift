@@ -28,7 +28,7 @@ package struct Parser {
     }
 
     private func isWord(_ word: String) -> Bool {
-        if case let .identifier(text) = current.kind { return text.lowercased() == word }
+        if case .identifier(let text) = current.kind { return text.lowercased() == word }
         return false
     }
 
@@ -62,7 +62,7 @@ package struct Parser {
     }
 
     private mutating func name(_ what: String) throws(QueryError) -> Name {
-        guard case let .identifier(text) = current.kind else { throw failure("expected \(what), found \(found)") }
+        guard case .identifier(let text) = current.kind else { throw failure("expected \(what), found \(found)") }
         return Name(text: text, position: advance().position)
     }
 
@@ -85,14 +85,15 @@ package struct Parser {
 
     private mutating func stage() throws(QueryError) -> Stage {
         let keyword = current
-        guard case let .identifier(word) = keyword.kind else {
+        guard case .identifier(let word) = keyword.kind else {
             throw failure("expected a stage (\(Self.stageKeywords.joined(separator: ", "))), found \(found)")
         }
         _ = advance()
         let kind: Stage.Kind
         switch word.lowercased() {
         case "where": kind = .filter(try expression())
-        case "extend": kind = .extend(try list { (p: inout Parser) throws(QueryError) in try p.assignment(named: true) })
+        case "extend":
+            kind = .extend(try list { (p: inout Parser) throws(QueryError) in try p.assignment(named: true) })
         case "project":
             kind = .project(try list { (p: inout Parser) throws(QueryError) in try p.assignment(named: false) })
         case "summarize": kind = try summarize()
@@ -199,7 +200,8 @@ package struct Parser {
     private mutating func descend() throws(QueryError) {
         depth += 1
         guard depth <= Self.maximumHeight else {
-            throw failure("this expression nests deeper than \(Self.maximumHeight) levels", suggestion: "split it with extend")
+            throw failure(
+                "this expression nests deeper than \(Self.maximumHeight) levels", suggestion: "split it with extend")
         }
     }
 
@@ -217,7 +219,7 @@ package struct Parser {
             throw failure(
                 "'=' names a column (in extend, project and summarize)", suggestion: "compare with '=='")
         }
-        if case let .symbol(symbol) = current.kind, let op = BinaryOperator(rawValue: symbol), op.isComparison {
+        if case .symbol(let symbol) = current.kind, let op = BinaryOperator(rawValue: symbol), op.isComparison {
             _ = advance()
             return Expression(kind: .binary(op, left, try additive()), position: left.position)
         }
@@ -271,9 +273,9 @@ package struct Parser {
         defer { depth -= 1 }
         let operand = try unary()
         switch operand.kind {
-        case let .number(text) where !text.hasPrefix("-"):
+        case .number(let text) where !text.hasPrefix("-"):
             return Expression(kind: .number("-" + text), position: position)
-        case let .duration(micros):
+        case .duration(let micros):
             return Expression(kind: .duration(-micros), position: position)
         default:
             return Expression(kind: .negate(operand), position: position)
@@ -291,16 +293,16 @@ package struct Parser {
         let token = current
         let kind: Expression.Kind
         switch token.kind {
-        case let .string(text): kind = .string(text)
-        case let .number(text): kind = .number(text)
-        case let .duration(micros): kind = .duration(micros)
-        case let .timestamp(micros): kind = .timestamp(micros)
+        case .string(let text): kind = .string(text)
+        case .number(let text): kind = .number(text)
+        case .duration(let micros): kind = .duration(micros)
+        case .timestamp(let micros): kind = .timestamp(micros)
         case .symbol("("):
             _ = advance()
             let inner = try expression()
             try expectSymbol(")", "to close '(' at \(token.position)")
             return inner
-        case let .identifier(word):
+        case .identifier(let word):
             _ = advance()
             switch word.lowercased() {
             case "true": return Expression(kind: .bool(true), position: token.position)

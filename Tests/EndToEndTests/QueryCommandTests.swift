@@ -25,14 +25,16 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(
             result.stdout
-                == "run_id,cost_usd,duration_s,started_at,billing_discrepancy\r\nrun-refund,0.40,133.221,2026-11-02T09:14:02.274Z,no\r\n")
+                == "run_id,cost_usd,duration_s,started_at,billing_discrepancy\r\nrun-refund,0.40,133.221,2026-11-02T09:14:02.274Z,no\r\n"
+        )
         #expect(result.stderr.isEmpty)
     }
 
     @Test(arguments: ["table", "json", "csv", "ndjson"])
     func everyFormatPrintsTheRows(format: String) async throws {
         let result = try await ledgerctl([
-            "query", "steps | summarize n = count(), avg_gap = avg(gap_s) by action_type", "--db", db, "--format", format,
+            "query", "steps | summarize n = count(), avg_gap = avg(gap_s) by action_type", "--db", db, "--format",
+            format,
         ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("action_type"))

@@ -24,7 +24,8 @@ package enum SampleRuns {
         script.time = end - Int64(random.int(in: 60...(days * 1_440))) * 60_000_000
         func tick() { script.wait(Int64(random.int(in: 1...40))) }
         let machine = random.int(in: 0...9) == 0 ? "" : #""machine_id":"\#(machines[random.int(in: 0...3)])","#
-        script.state("queued", machine + #""task":"task-\#(random.int(in: 1...5))","cua_version":"v\#(random.int(in: 3...4))""#)
+        script.state(
+            "queued", machine + #""task":"task-\#(random.int(in: 1...5))","cua_version":"v\#(random.int(in: 3...4))""#)
         tick()
         script.state("running")
         let steps = random.int(in: 0...12)

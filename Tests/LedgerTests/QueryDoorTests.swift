@@ -53,7 +53,8 @@ import Testing
     @Test func percentileOfNothingIsNullAndKeepsRealsReal() throws {
         let empty = try store.rows(sql: "SELECT ledger_percentile(steps, 50) FROM runs WHERE 0", arguments: [])
         #expect(empty.rows == [[.null]])
-        let reals = try store.rows(sql: "SELECT ledger_percentile(column1, 50) FROM (VALUES (2.5), (1.5))", arguments: [])
+        let reals = try store.rows(
+            sql: "SELECT ledger_percentile(column1, 50) FROM (VALUES (2.5), (1.5))", arguments: [])
         #expect(reals.rows == [[.real(1.5)]])
     }
 }

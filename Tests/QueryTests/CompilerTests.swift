@@ -8,7 +8,9 @@ import Query
 import Testing
 
 @Suite struct CompilerTests {
-    private func compile(_ query: String) throws -> CompiledQuery { try QueryLanguage.compile(query, now: 1_000_000_000) }
+    private func compile(_ query: String) throws -> CompiledQuery {
+        try QueryLanguage.compile(query, now: 1_000_000_000)
+    }
 
     @Test(arguments: [
         ("runs | where cost_usd > 1.5", SQLValue.integer(1_500_000)),
@@ -35,10 +37,13 @@ import Testing
 
     @Test func columnTypesFollowTheirAggregates() throws {
         let compiled = try compile(
-            "runs | summarize count(), sum(cost_usd), avg(cost_usd), avg(steps), p95(duration_s), min(started_at) by day(started_at)")
-        #expect(compiled.columns.map(\.name) == [
-            "day_started_at", "count", "sum_cost_usd", "avg_cost_usd", "avg_steps", "p95_duration_s", "min_started_at",
-        ])
+            "runs | summarize count(), sum(cost_usd), avg(cost_usd), avg(steps), p95(duration_s), min(started_at) by day(started_at)"
+        )
+        #expect(
+            compiled.columns.map(\.name) == [
+                "day_started_at", "count", "sum_cost_usd", "avg_cost_usd", "avg_steps", "p95_duration_s",
+                "min_started_at",
+            ])
         #expect(compiled.columns.map(\.type) == [.date, .int, .money, .money, .real, .duration, .timestamp])
     }
 

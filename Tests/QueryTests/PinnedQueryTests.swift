@@ -113,7 +113,8 @@ import Testing
 
     @Test func moneyAndDurationLiteralsCompareInTheirUnits() throws {
         let rows = try fixture.rows(
-            "runs | where cost_usd >= 0.35 and duration_s > 90 and queue_wait_s < 30s | project run_id | sort by run_id")
+            "runs | where cost_usd >= 0.35 and duration_s > 90 and queue_wait_s < 30s | project run_id | sort by run_id"
+        )
         let expected = try fixture.handWritten(
             """
             SELECT run_id FROM runs WHERE cost_micros >= 350000 AND duration_us > 90000000
@@ -125,7 +126,8 @@ import Testing
 
     @Test func stepsPerMachineCountRunsOnceAndKeepUnknownMachines() throws {
         let rows = try fixture.rows(
-            "steps | summarize runs = dcount(run_id), steps = count(), spent = sum(price_usd), clicks = countif(action_type == \"click\") by machine_id")
+            "steps | summarize runs = dcount(run_id), steps = count(), spent = sum(price_usd), clicks = countif(action_type == \"click\") by machine_id"
+        )
         let expected = try fixture.handWritten(
             """
             SELECT r.machine_id, count(DISTINCT st.run_key), count(*), sum(st.price_micros),
@@ -137,7 +139,8 @@ import Testing
 
     @Test func whereAfterTakeFiltersTheTakenRowsInTheirOrder() throws {
         let rows = try fixture.rows(
-            "runs | sort by cost_usd desc, run_id asc | take 20 | where state == \"succeeded\" | project run_id, cost_usd")
+            "runs | sort by cost_usd desc, run_id asc | take 20 | where state == \"succeeded\" | project run_id, cost_usd"
+        )
         let expected = try fixture.handWritten(
             """
             SELECT run_id, cost_micros FROM (SELECT * FROM runs ORDER BY cost_micros DESC, run_id LIMIT 20)

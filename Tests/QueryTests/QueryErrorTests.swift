@@ -63,13 +63,19 @@ import Testing
         ("runs | sort cost_usd", "1:13", nil),
         ("runs | where state == \"failed", "1:23", "end it with \""),
         ("runs | where duration_s > 5x", "1:27", "durations are written like 250ms, 90s, 5m, 12h or 7d"),
-        ("runs | where started_at > 2026-13-01", "1:27", "write a UTC date like 2026-11-01 or a time like 2026-11-01T10:00:00Z"),
+        (
+            "runs | where started_at > 2026-13-01", "1:27",
+            "write a UTC date like 2026-11-01 or a time like 2026-11-01T10:00:00Z"
+        ),
         ("runs | take ten", "1:13", "write it like take 10"),
         ("runs | where steps > 1; drop table runs", "1:23", "a query is one pipeline; join stages with '|'"),
         ("runs where steps > 1", "1:6", "put '|' before 'where'"),
         ("runs | summarize count() by", "1:28", nil),
         ("runs | summarize state", "1:18", "aggregate it, e.g. max(state), or add it after 'by'"),
-        ("runs | summarize n = 1", "1:22", "use count(), sum(…), avg(…) or another aggregate, or put the column after 'by'"),
+        (
+            "runs | summarize n = 1", "1:22",
+            "use count(), sum(…), avg(…) or another aggregate, or put the column after 'by'"
+        ),
         ("runs | where count() > 1", "1:14", "use it in summarize, e.g. summarize count(…) by …"),
         ("runs | summarize c = count(), c = sum(steps)", "1:31", "name one of them: NAME = expression"),
     ])
@@ -89,6 +95,8 @@ import Testing
 
     @Test func errorsReadAsOneSentenceWithThePlace() throws {
         let failure = try #require(error("transitions | summarize waited = sum(duration) by run_id"))
-        #expect(failure.localizedDescription == "1:38: unknown column 'duration' in transitions; did you mean 'duration_s'?")
+        #expect(
+            failure.localizedDescription == "1:38: unknown column 'duration' in transitions; did you mean 'duration_s'?"
+        )
     }
 }

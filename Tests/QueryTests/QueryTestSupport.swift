@@ -44,20 +44,20 @@ struct QueryStore {
     private func text(_ value: SQLValue) -> String? {
         switch value {
         case .null: nil
-        case let .integer(number): String(number)
-        case let .real(number): String(number)
-        case let .text(text): text
-        case let .blob(bytes): "\(bytes)"
+        case .integer(let number): String(number)
+        case .real(let number): String(number)
+        case .text(let text): text
+        case .blob(let bytes): "\(bytes)"
         }
     }
 
     private static func text(_ value: DatabaseValue) -> String? {
         switch value.storage {
         case .null: nil
-        case let .int64(number): String(number)
-        case let .double(number): String(number)
-        case let .string(text): text
-        case let .blob(data): "\(Array(data))"
+        case .int64(let number): String(number)
+        case .double(let number): String(number)
+        case .string(let text): text
+        case .blob(let data): "\(Array(data))"
         }
     }
 }

@@ -35,7 +35,10 @@ struct QueryCommand: AsyncParsableCommand {
             let compiled = try Self.compile(query, origin: origin)
             print(compiled.sql)
             if !compiled.arguments.isEmpty {
-                print("-- bound: " + compiled.arguments.enumerated().map { "?\($0 + 1) = \(Self.describe($1))" }.joined(separator: ", "))
+                print(
+                    "-- bound: "
+                        + compiled.arguments.enumerated().map { "?\($0 + 1) = \(Self.describe($1))" }.joined(
+                            separator: ", "))
             }
             print("-- plan:")
             for line in try store.open().plan(of: compiled) { print("   " + line) }
@@ -83,10 +86,10 @@ struct QueryCommand: AsyncParsableCommand {
     private static func describe(_ value: SQLValue) -> String {
         switch value {
         case .null: "null"
-        case let .integer(number): String(number)
-        case let .real(number): String(number)
-        case let .text(text): ReportWriter.quoted(text)
-        case let .blob(bytes): "<\(bytes.count) bytes>"
+        case .integer(let number): String(number)
+        case .real(let number): String(number)
+        case .text(let text): ReportWriter.quoted(text)
+        case .blob(let bytes): "<\(bytes.count) bytes>"
         }
     }
 }

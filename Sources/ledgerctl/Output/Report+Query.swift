@@ -16,15 +16,15 @@ extension Cell {
     init(_ value: SQLValue, as type: ValueType) {
         switch (type, value) {
         case (_, .null): self = .null
-        case let (.money, .integer(micros)): self = .money(Money(micros: micros))
-        case let (.duration, .integer(micros)): self = .seconds(micros)
-        case let (.timestamp, .integer(micros)): self = .time(micros)
-        case let (.date, .integer(micros)): self = .text(String(UTCTime.format(micros).prefix(10)))
-        case let (.bool, .integer(flag)): self = .flag(flag != 0)
-        case let (_, .integer(number)): self = .integer(number)
-        case let (_, .real(number)): self = .real(number)
-        case let (_, .text(text)): self = .text(text)
-        case let (_, .blob(bytes)): self = .text("<\(bytes.count) bytes>")
+        case (.money, .integer(let micros)): self = .money(Money(micros: micros))
+        case (.duration, .integer(let micros)): self = .seconds(micros)
+        case (.timestamp, .integer(let micros)): self = .time(micros)
+        case (.date, .integer(let micros)): self = .text(String(UTCTime.format(micros).prefix(10)))
+        case (.bool, .integer(let flag)): self = .flag(flag != 0)
+        case (_, .integer(let number)): self = .integer(number)
+        case (_, .real(let number)): self = .real(number)
+        case (_, .text(let text)): self = .text(text)
+        case (_, .blob(let bytes)): self = .text("<\(bytes.count) bytes>")
         }
     }
 }
