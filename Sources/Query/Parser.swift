@@ -27,9 +27,11 @@ package struct Parser {
         return token
     }
 
+    /// Whether the current token is the keyword `word` (lowercase letters), in any case; compared
+    /// byte by byte because the parser asks this for every keyword it might see.
     private func isWord(_ word: String) -> Bool {
-        if case .identifier(let text) = current.kind { return text.lowercased() == word }
-        return false
+        guard case .identifier(let text) = current.kind else { return false }
+        return text.utf8.elementsEqual(word.utf8) { $0 | 0x20 == $1 }
     }
 
     private func isSymbol(_ symbol: String) -> Bool { current.kind == .symbol(symbol) }
