@@ -47,10 +47,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "Query", dependencies: ["Ledger"]),
         .executableTarget(
             name: "ledgerctl",
             dependencies: [
-                "Ledger", "Ingest", "CoastySim",
+                "Ledger", "Ingest", "Query", "CoastySim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -58,14 +59,20 @@ let package = Package(
         .executableTarget(
             name: "ledger-bench",
             dependencies: [
-                "Ledger", "Ingest", "CoastySim",
+                "Ledger", "Ingest", "Query", "CoastySim",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
+        // Builders of test data shared by the test targets (not shipped in any product).
+        .target(name: "LedgerTestSupport", dependencies: ["Ledger"], path: "Tests/LedgerTestSupport"),
         .testTarget(
             name: "LedgerTests",
-            dependencies: ["Ledger", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Ledger", "LedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "QueryTests",
+            dependencies: ["Query", "Ledger", "LedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Ledger"]),
         .testTarget(

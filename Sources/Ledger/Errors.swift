@@ -13,6 +13,8 @@ package enum LedgerError: Error, Sendable, Equatable, LocalizedError, CustomStri
     case cannotOpen(path: String, reason: String)
     /// A SQLite operation failed; `context` says what Ledger was doing.
     case storage(context: String, reason: String)
+    /// A query of the query language could not run; `reason` says why in Ledger's words.
+    case query(reason: String)
 
     package var description: String {
         switch self {
@@ -25,6 +27,8 @@ package enum LedgerError: Error, Sendable, Equatable, LocalizedError, CustomStri
             "\(path): cannot open the database (\(reason))."
         case let .storage(context, reason):
             "\(context): \(reason)"
+        case let .query(reason):
+            "the query could not run: \(reason)"
         }
     }
 

@@ -165,6 +165,17 @@ package enum Migrations {
 
             """#
         ),
+        Migration(
+            version: 3,
+            name: "query_indexes",
+            sql: #"""
+            -- 003_query_indexes: what the query language's common filters need beyond the projections'
+            -- own keys. A run's steps by run, in stream order (`steps | where run_id == "…"`).
+
+            CREATE INDEX steps_by_run ON steps(run_key, position);
+
+            """#
+        ),
 ]
 }
 

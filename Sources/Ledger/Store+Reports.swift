@@ -1,6 +1,6 @@
-// The reports, answered from the projection tables: runs, cost, failures, billing discrepancies,
-// one run's steps, state intervals and timeline. Each first catches the projections up, so it
-// includes every stored event. Orderings are part of the contract and documented on each.
+// Runs as the projection holds them, for callers that want typed rows rather than a query
+// (the cost and failure reports are canned queries of the query language). Each read first
+// catches the projections up, so it includes every stored event.
 
 import GRDB
 
@@ -69,40 +69,7 @@ package struct RunFilter: Sendable, Equatable {
     }
 }
 
-/// What `cost(by:)` groups steps by.
-package enum CostGrouping: String, Sendable, CaseIterable {
-    /// The run's id.
-    case run
-    /// The UTC date (`YYYY-MM-DD`) of the step's own time.
-    case day
-    case machine, state, task
-}
-
-/// Spend of one group.
-package struct CostRow: Sendable, Equatable {
-    /// The group's key; nil when the runs' machine, state or task is unknown.
-    package var key: String?
-    /// Runs with at least one step in the group.
-    package var runs: Int
-    package var steps: Int64
-    package var cost: Money
-}
-
-/// What `failures(by:)` groups failed runs by.
-package enum FailureGrouping: String, Sendable, CaseIterable {
-    case reason, machine
-}
-
-/// Failed, cancelled and timed-out runs of one reason (and machine, when grouped by machine).
-package struct FailureRow: Sendable, Equatable {
-    package var failureReason: String
-    package var machineID: String?
-    package var runs: Int
-    package var steps: Int64
-    package var cost: Money
-}
-
-/// The terminal states `failures` and `--failed` cover.
+/// The terminal states `RunFilter.failedOnly` selects.
 let failedStates = "('failed', 'cancelled', 'timed_out')"
 
 extension LedgerStore {
@@ -137,74 +104,6 @@ extension LedgerStore {
                 arguments: [runID]
             ).map(Self.runRow)
         }
-    }
-
-    /// Spend per group, counting the steps whose own time is in `window`. Ordered by day for `.day`,
-    /// otherwise by cost (highest first), then key, unknown keys last.
-    package func cost(by grouping: CostGrouping, window: TimeWindow = .all) throws -> [CostRow] {
-        try catchUpProjections()
-        var arguments: StatementArguments = []
-        let conditions = windowConditions("s.at", window, &arguments)
-        let order = " ORDER BY cost DESC, key IS NULL, key"
-        let sql: String
-        switch grouping {
-        case .day:
-            let day = "(s.at - ((s.at % 86400000000) + 86400000000) % 86400000000) / 86400000000"
-            sql =
-                "SELECT \(day) AS day, count(DISTINCT s.run_key), count(*), sum(s.price_micros) FROM steps s"
-                + whereClause(conditions) + " GROUP BY day ORDER BY day"
-        case .run, .machine, .state, .task:
-            let key = grouping == .run ? "r.run_id" : grouping == .machine ? "r.machine_id" : "r.\(grouping.rawValue)"
-            let group = grouping == .run ? "r.run_key" : key
-            if conditions.isEmpty {
-                sql =
-                    "SELECT \(key) AS key, count(*), sum(r.steps), sum(r.cost_micros) AS cost FROM runs r WHERE r.steps > 0"
-                    + " GROUP BY \(group)" + order
-            } else {
-                sql =
-                    "SELECT \(key) AS key, count(DISTINCT s.run_key), count(*), sum(s.price_micros) AS cost"
-                    + " FROM steps s JOIN runs r ON r.run_key = s.run_key" + whereClause(conditions)
-                    + " GROUP BY \(group)" + order
-            }
-        }
-        return try read("reporting cost by \(grouping.rawValue)") { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                let key: String? = if grouping == .day { Self.dayText(row[0]) } else { row[0] }
-                return CostRow(key: key, runs: row[1], steps: row[2], cost: Money(micros: row[3]))
-            }
-        }
-    }
-
-    /// Failed, cancelled and timed-out runs with the steps and money spent on them. By reason:
-    /// most runs first, then reason. By machine: machine (unknown last), then most runs, then reason.
-    package func failures(by grouping: FailureGrouping = .reason) throws -> [FailureRow] {
-        try catchUpProjections()
-        let sql =
-            switch grouping {
-            case .reason:
-                """
-                SELECT failure_reason, NULL, count(*), sum(steps), sum(cost_micros) FROM runs
-                WHERE state IN \(failedStates) GROUP BY failure_reason ORDER BY 3 DESC, 1
-                """
-            case .machine:
-                """
-                SELECT failure_reason, machine_id, count(*), sum(steps), sum(cost_micros) FROM runs
-                WHERE state IN \(failedStates) GROUP BY machine_id, failure_reason
-                ORDER BY machine_id IS NULL, machine_id, 3 DESC, 1
-                """
-            }
-        return try read("reporting failures") { db in
-            try Row.fetchAll(db, sql: sql).map {
-                FailureRow(
-                    failureReason: $0[0] ?? "unknown", machineID: $0[1], runs: $0[2], steps: $0[3],
-                    cost: Money(micros: $0[4]))
-            }
-        }
-    }
-
-    /// The date `YYYY-MM-DD` of a day number since 1970-01-01.
-    static func dayText(_ day: Int64) -> String {
-        String(UTCTime.format(day * 86_400_000_000).prefix(10))
     }
 
     private static func runRow(_ row: Row) -> RunRow {

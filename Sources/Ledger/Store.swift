@@ -37,6 +37,7 @@ package final class LedgerStore: Sendable {
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
             try db.execute(sql: Self.connectionPragmas)
+            db.add(function: PercentileAggregate.function)
         }
         queue = try Self.openAndMigrate(path: path, configuration: configuration)
     }

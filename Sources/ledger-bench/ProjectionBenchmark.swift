@@ -1,10 +1,12 @@
 // The projection benchmark: append throughput with live projections against the same appends
-// without them, the time to rebuild and to catch up, and `cost --by day` and `failures` from the
-// projections against the same aggregates written by hand in SQL over the raw events.
+// without them, the time to rebuild and to catch up, and `cost --by day` and `failures` (their
+// canned queries over the projections) against the same aggregates written by hand in SQL over
+// the raw events.
 
 import Foundation
 import GRDB
 import Ledger
+import Query
 
 struct ProjectionBenchmark {
     var runs = 20_000
@@ -69,7 +71,12 @@ struct ProjectionBenchmark {
         let raw = try DatabaseQueue(path: store.path)
         try compare(
             "cost --by day",
-            projected: { try store.cost(by: .day).map { "\($0.key ?? "-") \($0.runs) \($0.steps) \($0.cost.micros)" } }
+            projected: {
+                try cannedRows(CannedReports.cost(by: .day), on: store).map { row in
+                    let day = if case let .integer(micros) = row[0] { String(UTCTime.format(micros).prefix(10)) } else { "-" }
+                    return ([day] + row.dropFirst().map(text)).joined(separator: " ")
+                }
+            }
         ) {
             try raw.read { db in
                 try Row.fetchAll(db, sql: handCostByDay).map {
@@ -79,13 +86,26 @@ struct ProjectionBenchmark {
         }
         try compare(
             "failures",
-            projected: { try store.failures().map { "\($0.failureReason) \($0.runs) \($0.steps) \($0.cost.micros)" } }
+            projected: { try cannedRows(CannedReports.failures(), on: store).map { $0.map(text).joined(separator: " ") } }
         ) {
             try raw.read { db in
                 try Row.fetchAll(db, sql: handFailures).map {
                     "\($0[0] as String) \($0[1] as Int) \($0[2] as Int) \($0[3] as Int64)"
                 }
             }
+        }
+    }
+
+    /// The rows of a canned report, run through the query language like `ledgerctl` runs it.
+    private func cannedRows(_ query: String, on store: LedgerStore) throws -> [[SQLValue]] {
+        try store.rows(of: QueryLanguage.compile(query)).rows
+    }
+
+    private func text(_ value: SQLValue) -> String {
+        switch value {
+        case let .integer(number): String(number)
+        case let .text(text): text
+        default: "-"
         }
     }
 

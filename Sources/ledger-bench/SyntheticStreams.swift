@@ -72,7 +72,8 @@ enum SyntheticStreams {
         let task = tasks[index % tasks.count]
         add(
             "state",
-            #"{"event":"state","state":"queued","message":"Run queued on m-\#(index % 16 + 1)","ts":"\#(ts())"}"#)
+            #"{"event":"state","state":"queued","machine_id":"m-\#(index % 16 + 1)","task":"\#(task.site)","message":"Run queued on m-\#(index % 16 + 1)","ts":"\#(ts())"}"#
+        )
         add("state", #"{"event":"state","state":"running","message":"Agent started on \#(task.site)","ts":"\#(ts())"}"#)
         for step in 0..<max(0, steps) {
             if below(15) == 0 {

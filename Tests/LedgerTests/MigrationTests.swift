@@ -4,6 +4,7 @@
 import Foundation
 import GRDB
 import Ledger
+import LedgerTestSupport
 import Testing
 
 @Suite struct MigrationTests {

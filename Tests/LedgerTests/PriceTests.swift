@@ -4,6 +4,7 @@
 
 import Foundation
 import Ledger
+import LedgerTestSupport
 import Testing
 
 @Suite struct PriceTests {
@@ -43,17 +44,6 @@ import Testing
         let run = try #require(try store.run("run-a"))
         #expect(run.cost == Money(micros: 140_000))
         #expect(run.cost.decimalText == "0.14")
-    }
-
-    @Test func costByDaySplitsExactCentsAtThePriceChange() throws {
-        try store.setPrice(dollars("0.04"), from: time("2027-01-01"))
-        try store.append(run(steps: 3, start: "2026-12-31T23:59:58Z"), to: "run-a")
-        try store.append(run(steps: 10, start: "2027-01-01T08:00:00Z"), to: "run-b")
-        let days = try store.cost(by: .day)
-        #expect(days.map(\.key) == ["2026-12-31", "2027-01-01"])
-        #expect(days.map(\.runs) == [1, 2])
-        #expect(days.map(\.steps) == [2, 11])
-        #expect(days.map(\.cost.decimalText) == ["0.10", "0.44"])
     }
 
     @Test func addingAPriceRepricesStoredStepsOnOrAfterItsDateOnly() throws {

@@ -4,6 +4,7 @@
 
 import Foundation
 import Ledger
+import LedgerTestSupport
 import Testing
 
 @Suite struct ProjectionPropertyTests {

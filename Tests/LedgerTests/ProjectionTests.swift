@@ -5,6 +5,7 @@
 import Foundation
 import GRDB
 import Ledger
+import LedgerTestSupport
 import Testing
 
 @Suite struct ProjectionTests {
@@ -279,21 +280,4 @@ private func randomDocument(_ random: inout SplitMix) -> String {
         text = String(decoding: bytes, as: UTF8.self)
     }
     return random.int(in: 0...20) == 0 ? "[" + text + "]" : text
-}
-
-/// A seeded generator (SplitMix64), so a failing case can be replayed from its seed.
-struct SplitMix: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func int(in range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
 }

@@ -5,6 +5,7 @@
 import Foundation
 import GRDB
 import Ledger
+import LedgerTestSupport
 import Testing
 
 @Suite struct StoreAppendTests {

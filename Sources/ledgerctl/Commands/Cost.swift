@@ -1,8 +1,9 @@
 // `ledgerctl cost`: spend per run, day, machine, state or task from the step prices in the
-// projections, and with --discrepancies the runs whose result disagrees with the steps seen.
+// projections, and with --discrepancies the runs whose result disagrees with the steps seen;
+// canned queries of the query language.
 
 import ArgumentParser
-import Ledger
+import Query
 
 extension CostGrouping: ExpressibleByArgument {}
 
@@ -32,33 +33,14 @@ struct Cost: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: FormatOptions
 
+    @Flag(help: "Print the query this report runs (see `ledgerctl help query`) and exit.")
+    var showQuery = false
+
     func run() async throws {
-        let ledger = try store.open()
-        if discrepancies {
-            output.print(
-                Self.discrepancyReport(try ledger.runs(RunFilter(window: try window.window(), discrepanciesOnly: true)))
-            )
-        } else {
-            output.print(Self.report(try ledger.cost(by: by, window: try window.window())))
-        }
-    }
-
-    /// The `cost` report of design.md for `rows`.
-    static func report(_ rows: [CostRow]) -> Report {
-        Report(
-            columns: ["key", "runs", "steps", "cost_usd"],
-            rows: rows.map { [Cell($0.key), Cell($0.runs), .integer($0.steps), .money($0.cost)] })
-    }
-
-    /// The billing discrepancies report for `rows` (runs flagged as discrepancies).
-    static func discrepancyReport(_ rows: [RunRow]) -> Report {
-        Report(
-            columns: ["run_id", "state", "machine_id", "steps", "reported_steps", "cost_usd"],
-            rows: rows.map {
-                [
-                    .text($0.runID), Cell($0.state), Cell($0.machineID), .integer($0.steps), Cell($0.reportedSteps),
-                    .money($0.cost),
-                ]
-            })
+        let window = try window.window()
+        let query =
+            discrepancies ? CannedReports.discrepancies(window: window) : CannedReports.cost(by: by, window: window)
+        if showQuery { return print(query) }
+        output.print(try QueryCommand.report(query, on: try store.open()))
     }
 }

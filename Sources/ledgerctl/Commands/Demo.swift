@@ -8,6 +8,7 @@ import CoastySim
 import Foundation
 import Ingest
 import Ledger
+import Query
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -106,13 +107,16 @@ struct Demo: AsyncParsableCommand {
     private func printReports(_ ledger: LedgerStore) throws {
         let runs = try ledger.runs()
         let shown = 15
-        section("runs (\(min(shown, runs.count)) of \(runs.count); all: ledgerctl runs)", Runs.report(Array(runs.prefix(shown))))
-        section("cost by machine (ledgerctl cost --by machine)", Cost.report(try ledger.cost(by: .machine)))
-        section("cost by state (ledgerctl cost --by state)", Cost.report(try ledger.cost(by: .state)))
-        section("failures by reason (ledgerctl failures)", Failures.report(try ledger.failures()))
+        let runsReport = try QueryCommand.report(CannedReports.runs() + "\n| take \(shown)", on: ledger)
+        section("runs (\(min(shown, runs.count)) of \(runs.count); all: ledgerctl runs)", runsReport)
+        for grouping in [CostGrouping.machine, .state] {
+            let report = try QueryCommand.report(CannedReports.cost(by: grouping), on: ledger)
+            section("cost by \(grouping.rawValue) (ledgerctl cost --by \(grouping.rawValue))", report)
+        }
+        section("failures by reason (ledgerctl failures)", try QueryCommand.report(CannedReports.failures(), on: ledger))
         section(
             "billing discrepancies (ledgerctl cost --discrepancies)",
-            Cost.discrepancyReport(try ledger.runs(RunFilter(discrepanciesOnly: true))))
+            try QueryCommand.report(CannedReports.discrepancies(), on: ledger))
         if let run = runs.first(where: { $0.failureReason != nil }) ?? runs.first {
             section(
                 "last steps of run \(run.runID) (ledgerctl timeline \(run.runID) --last 8)",

@@ -1,8 +1,8 @@
 // `ledgerctl failures`: failed, cancelled and timed-out runs by reason (and machine), with the
-// steps and money spent on them.
+// steps and money spent on them; a canned query of the query language.
 
 import ArgumentParser
-import Ledger
+import Query
 
 extension FailureGrouping: ExpressibleByArgument {}
 
@@ -24,19 +24,12 @@ struct Failures: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: FormatOptions
 
-    func run() async throws {
-        output.print(Self.report(try store.open().failures(by: by), by: by))
-    }
+    @Flag(help: "Print the query this report runs (see `ledgerctl help query`) and exit.")
+    var showQuery = false
 
-    /// The `failures` report of design.md for `rows` (with machine_id first when grouped by machine).
-    static func report(_ rows: [FailureRow], by grouping: FailureGrouping = .reason) -> Report {
-        let columns = ["failure_reason", "runs", "steps", "cost_usd"]
-        let cells: (FailureRow) -> [Cell] = {
-            [.text($0.failureReason), Cell($0.runs), .integer($0.steps), .money($0.cost)]
-        }
-        return switch grouping {
-        case .reason: Report(columns: columns, rows: rows.map(cells))
-        case .machine: Report(columns: ["machine_id"] + columns, rows: rows.map { [Cell($0.machineID)] + cells($0) })
-        }
+    func run() async throws {
+        let query = CannedReports.failures(by: by)
+        if showQuery { return print(query) }
+        output.print(try QueryCommand.report(query, on: try store.open()))
     }
 }

@@ -1,8 +1,8 @@
 // `ledgerctl runs`: one row per run from the runs projection, filtered by state, machine, time
-// and failure, ordered by when each run was first seen.
+// and failure, ordered by when each run was first seen; a canned query of the query language.
 
 import ArgumentParser
-import Ledger
+import Query
 
 struct Runs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,24 +38,12 @@ struct Runs: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
-        let filter = RunFilter(state: state, machineID: machine, window: try window.window(), failedOnly: failed)
-        output.print(Self.report(try store.open().runs(filter)))
-    }
+    @Flag(help: "Print the query this report runs (see `ledgerctl help query`) and exit.")
+    var showQuery = false
 
-    /// The `runs` report of design.md for `rows`.
-    static func report(_ rows: [RunRow]) -> Report {
-        Report(
-            columns: [
-                "run_id", "state", "machine_id", "task", "steps", "cost_usd", "started_at", "ended_at", "duration_s",
-                "failure_reason", "events",
-            ],
-            rows: rows.map { run in
-                [
-                    .text(run.runID), Cell(run.state), Cell(run.machineID), Cell(run.task), .integer(run.steps),
-                    .money(run.cost), Cell(time: run.startedAt), Cell(time: run.endedAt),
-                    run.durationMicros.map(Cell.seconds) ?? .null, Cell(run.failureReason), .integer(run.events),
-                ]
-            })
+    func run() async throws {
+        let query = CannedReports.runs(state: state, machine: machine, window: try window.window(), failedOnly: failed)
+        if showQuery { return print(query) }
+        output.print(try QueryCommand.report(query, on: try store.open()))
     }
 }

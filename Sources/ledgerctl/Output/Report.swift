@@ -9,6 +9,8 @@ import Ledger
 enum Cell: Sendable, Equatable {
     case text(String)
     case integer(Int64)
+    /// A floating-point number (averages, ratios), printed in its shortest exact form.
+    case real(Double)
     case money(Money)
     /// UTC microseconds, printed as ISO 8601.
     case time(Int64)

@@ -25,7 +25,7 @@ enum ReportWriter {
         let numeric = report.columns.indices.map { column in
             report.rows.contains { row in
                 switch row[column] {
-                case .integer, .money, .seconds: true
+                case .integer, .real, .money, .seconds: true
                 default: false
                 }
             }
@@ -65,6 +65,7 @@ enum ReportWriter {
         switch cell {
         case let .text(text): text
         case let .integer(number): String(number)
+        case let .real(number): number.isFinite ? String(number) : ""
         case let .money(money): money.decimalText
         case let .time(micros): UTCTime.format(micros)
         case let .seconds(micros): seconds(micros)
@@ -77,6 +78,7 @@ enum ReportWriter {
         switch cell {
         case let .text(text): quoted(text)
         case let .integer(number): String(number)
+        case let .real(number): number.isFinite ? String(number) : "null"
         case let .money(money): money.decimalText
         case let .time(micros): quoted(UTCTime.format(micros))
         case let .seconds(micros): seconds(micros)

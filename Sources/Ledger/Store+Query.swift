@@ -1,0 +1,116 @@
+// The narrow read-only door the query language uses: run one SELECT with bound values and get
+// its rows as plain values, or its plan. Nothing here writes; a statement that would is refused,
+// and SQLite failures come back as LedgerError sentences, never SQLite's own text.
+
+import Foundation
+import GRDB
+
+/// One value of a query row or argument, as SQLite stores it.
+package enum SQLValue: Sendable, Hashable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+}
+
+/// The rows a query returned, with the column names of its SELECT.
+package struct QueryResult: Sendable, Equatable {
+    package var columns: [String]
+    package var rows: [[SQLValue]]
+
+    package init(columns: [String], rows: [[SQLValue]]) {
+        self.columns = columns
+        self.rows = rows
+    }
+}
+
+extension LedgerStore {
+    /// Runs the read-only `sql` with `arguments` bound to its `?` in order, after catching the
+    /// projections up so the rows include every stored event.
+    ///
+    /// - Throws: `LedgerError.query` when the statement would write or SQLite cannot evaluate it.
+    package func rows(sql: String, arguments: [SQLValue]) throws -> QueryResult {
+        try catchUpProjections()
+        return try readQuery { db in
+            let statement = try Self.readOnlyStatement(db, sql: sql, arguments: arguments)
+            let columns = statement.columnNames
+            var rows: [[SQLValue]] = []
+            let cursor = try Row.fetchCursor(statement)
+            while let row = try cursor.next() { rows.append(row.databaseValues.map(SQLValue.init)) }
+            return QueryResult(columns: columns, rows: rows)
+        }
+    }
+
+    /// SQLite's plan for `sql` (EXPLAIN QUERY PLAN), one line per step, indented by depth.
+    package func queryPlan(sql: String, arguments: [SQLValue]) throws -> [String] {
+        try readQuery { db in
+            _ = try Self.readOnlyStatement(db, sql: sql, arguments: arguments)
+            let rows = try Row.fetchAll(
+                db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(arguments.map(\.databaseValue)))
+            var depth: [Int64: Int] = [:]
+            return rows.map { row in
+                let id: Int64 = row[0]
+                let parent: Int64 = row[1]
+                let level = parent == 0 ? 0 : (depth[parent] ?? 0) + 1
+                depth[id] = level
+                return String(repeating: "  ", count: level) + (row[3] as String)
+            }
+        }
+    }
+
+    private static func readOnlyStatement(_ db: Database, sql: String, arguments: [SQLValue]) throws -> Statement {
+        let statement = try db.makeStatement(sql: sql)
+        guard statement.isReadonly else {
+            throw LedgerError.query(reason: "only reading statements can run as queries")
+        }
+        try statement.setArguments(StatementArguments(arguments.map(\.databaseValue)))
+        return statement
+    }
+
+    /// A read (GRDB runs it with `query_only` on) whose SQLite failures become `LedgerError.query`.
+    private func readQuery<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.read(body)
+        } catch let error as DatabaseError {
+            throw LedgerError.query(reason: Self.queryFailure(error))
+        }
+    }
+
+    /// What went wrong, in Ledger's words: the causes a generated query can meet at run time.
+    private static func queryFailure(_ error: DatabaseError) -> String {
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED: "the database is locked by another process; try again"
+        case .SQLITE_NOMEM: "SQLite ran out of memory; narrow the query with where or take"
+        case .SQLITE_TOOBIG: "a value grew larger than SQLite allows"
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB: "the database file is damaged; run `ledgerctl verify`"
+        case .SQLITE_INTERRUPT: "the query was interrupted"
+        default:
+            (error.message ?? "").contains("overflow")
+                ? "a sum passed the largest 64-bit integer; filter the rows first"
+                : "SQLite could not evaluate the query (result code \(error.resultCode.rawValue))"
+        }
+    }
+}
+
+extension SQLValue {
+    init(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: self = .null
+        case .int64(let number): self = .integer(number)
+        case .double(let number): self = .real(number)
+        case .string(let text): self = .text(text)
+        case .blob(let data): self = .blob(Array(data))
+        }
+    }
+
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .null: .null
+        case .integer(let number): number.databaseValue
+        case .real(let number): number.databaseValue
+        case .text(let text): text.databaseValue
+        case .blob(let bytes): Data(bytes).databaseValue
+        }
+    }
+}

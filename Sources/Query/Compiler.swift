@@ -1,0 +1,216 @@
+// The compiler: a checked query to one SQL SELECT with bound values. Stages fold into the same
+// SELECT while SQL allows it (where before summarize is WHERE, after it HAVING; project after
+// sort keeps the ORDER BY) and wrap the SELECT so far in a subquery only when a stage must see
+// its result (a where after take, a second summarize). Engine-specific SQL is the dialect's.
+
+import Ledger
+
+/// A query ready to run: SQL, the values bound to its `?` in order, and its typed columns.
+package struct CompiledQuery: Sendable {
+    package var sql: String
+    package var arguments: [SQLValue]
+    package var columns: [QueryColumn]
+}
+
+/// How a column of the current scope reads in SQL.
+private struct ScopeColumn {
+    var sql: SQL
+    /// A cheaper SQL with the same grouping (a run key for `run_id`).
+    var identity: SQL?
+}
+
+private struct OrderTerm {
+    var sql: SQL
+    var descending: Bool
+    var nullsFirst: Bool?
+}
+
+/// One SELECT under construction.
+private struct Select {
+    var from: SQL
+    var scope: Scope<ScopeColumn>
+    var wheres: [SQL] = []
+    /// Set once the rows are grouped; later conditions go to HAVING.
+    var groupBy: [SQL]?
+    var havings: [SQL] = []
+    var order: [OrderTerm] = []
+    var limit: Int64?
+}
+
+struct Compiler {
+    let dialect: any SQLDialect
+    private var subqueries = 0
+
+    init(dialect: any SQLDialect = SQLiteDialect()) { self.dialect = dialect }
+
+    mutating func compile(_ query: CheckedQuery) -> CompiledQuery {
+        var select = Select(
+            from: SQL(catalog: query.source.relation),
+            scope: Scope(
+                query.source.columns.map { column in
+                    (
+                        column.name,
+                        ScopeColumn(
+                            sql: SQL(catalog: column.sql, joins: column.joins),
+                            identity: column.identity.map { SQL(catalog: $0) })
+                    )
+                }))
+        for stage in query.stages { apply(stage, to: &select) }
+        let sql = render(select, hiddenOrder: false)
+        return CompiledQuery(sql: sql.text, arguments: sql.arguments, columns: query.columns)
+    }
+
+    private mutating func apply(_ stage: CheckedStage, to select: inout Select) {
+        switch stage {
+        case .filter(let condition):
+            if select.limit != nil { select = wrap(select) }
+            let sql = emit(condition, select.scope)
+            if select.groupBy == nil { select.wheres.append(sql) } else { select.havings.append(sql) }
+        case .extend(let bindings):
+            for binding in bindings { select.scope.set(binding.name, column(binding.value, select.scope)) }
+        case .project(let bindings):
+            let scope = select.scope
+            select.scope = Scope(bindings.map { ($0.name, column($0.value, scope)) })
+        case .summarize(let keys, let aggregates):
+            if select.groupBy != nil || select.limit != nil { select = wrap(select) }
+            let scope = select.scope
+            select.groupBy = keys.map { key in
+                let value = column(key.value, scope)
+                return value.identity ?? value.sql
+            }
+            select.scope = Scope(
+                keys.map { ($0.name, ScopeColumn(sql: emit($0.value, scope))) }
+                    + aggregates.map { ($0.name, ScopeColumn(sql: emit($0.value, scope))) })
+            select.order = []
+        case .sort(let keys):
+            if select.limit != nil { select = wrap(select) }
+            select.order = keys.map {
+                OrderTerm(sql: emit($0.value, select.scope), descending: $0.descending, nullsFirst: $0.nullsFirst)
+            }
+        case .take(let count):
+            select.limit = min(select.limit ?? count, count)
+        }
+    }
+
+    /// A plain column reference keeps its identity; anything else is a new expression.
+    private func column(_ value: Typed, _ scope: Scope<ScopeColumn>) -> ScopeColumn {
+        if case .column(let name) = value.node, let column = scope[name] { return column }
+        return ScopeColumn(sql: emit(value, scope))
+    }
+
+    /// `select` as a subquery the next stage reads from, its order carried in hidden columns.
+    private mutating func wrap(_ select: Select) -> Select {
+        subqueries += 1
+        let alias = "q\(subqueries)"
+        let inner = render(select, hiddenOrder: true)
+        let names = select.scope.names
+        return Select(
+            from: "(\(inner)) AS \(raw: alias)",
+            scope: Scope(names.enumerated().map { ($1, ScopeColumn(sql: "\(raw: alias).c\(raw: String($0))")) }),
+            order: select.order.enumerated().map { index, term in
+                OrderTerm(
+                    sql: "\(raw: alias).o\(raw: String(index))", descending: term.descending,
+                    nullsFirst: term.nullsFirst)
+            })
+    }
+
+    /// The SELECT's text. Output columns are `c0, c1, …` (names stay out of SQL); with
+    /// `hiddenOrder` the sort keys are output too, as `o0, o1, …`, for an enclosing query.
+    fileprivate func render(_ select: Select, hiddenOrder: Bool) -> SQL {
+        var outputs = select.scope.entries.enumerated().map { index, entry -> SQL in
+            "\(entry.value.sql) AS c\(raw: String(index))"
+        }
+        if hiddenOrder {
+            outputs += select.order.enumerated().map { index, term -> SQL in "\(term.sql) AS o\(raw: String(index))" }
+        }
+        let list = SQL.joined(outputs, separator: ", ")
+        let wheres = SQL.joined(select.wheres, separator: " AND ")
+        let groups = SQL.joined(select.groupBy ?? [], separator: ", ")
+        let havings = SQL.joined(select.havings, separator: " AND ")
+        let keepOrder = !hiddenOrder || select.limit != nil
+        let order = SQL.joined(
+            keepOrder
+                ? select.order.map { dialect.orderTerm($0.sql, descending: $0.descending, nullsFirst: $0.nullsFirst) }
+                : [],
+            separator: ", ")
+        var joins = select.from.joins
+        for part in [list, wheres, groups, havings, order] {
+            for join in part.joins where !joins.contains(join) { joins.append(join) }
+        }
+        var sql: SQL = "SELECT \(list.withoutJoins)\nFROM \(select.from.withoutJoins)"
+        for join in joins { sql.append(" \(raw: join)") }
+        if !select.wheres.isEmpty { sql.append("\nWHERE \(wheres.withoutJoins)") }
+        if let groupBy = select.groupBy, !groupBy.isEmpty { sql.append("\nGROUP BY \(groups.withoutJoins)") }
+        if !select.havings.isEmpty { sql.append("\nHAVING \(havings.withoutJoins)") }
+        if keepOrder, !select.order.isEmpty { sql.append("\nORDER BY \(order.withoutJoins)") }
+        if let limit = select.limit { sql.append("\nLIMIT \(dialect.parameter(.integer(limit)))") }
+        return sql
+    }
+}
+
+extension Compiler {
+    /// The SQL of a checked expression over `scope`.
+    fileprivate func emit(_ value: Typed, _ scope: Scope<ScopeColumn>) -> SQL {
+        func e(_ operand: Typed) -> SQL { emit(operand, scope) }
+        switch value.node {
+        case .column(let name):
+            return scope[name]?.sql ?? dialect.parameter(.null)
+        case .value(let literal):
+            return dialect.parameter(literal)
+        case .jsonField(let json, let path):
+            return dialect.jsonField(e(json), path: path)
+        case .not(let operand):
+            return "(NOT \(e(operand)))"
+        case .negate(let operand):
+            return "(-\(e(operand)))"
+        case .logical(let op, let left, let right):
+            return "(\(e(left)) \(raw: op == .and ? "AND" : "OR") \(e(right)))"
+        case .compare(let op, let left, let right):
+            return "(\(e(left)) \(raw: op == .equal ? "=" : op == .notEqual ? "<>" : op.rawValue) \(e(right)))"
+        case .isNull(let operand, let negated):
+            return "(\(e(operand)) \(raw: negated ? "IS NOT NULL" : "IS NULL"))"
+        case .text(let op, let left, let right):
+            return dialect.textContains(e(left), e(right), startsWith: op == .startswith)
+        case .inList(let operand, let items):
+            return "(\(e(operand)) IN (\(SQL.joined(items.map(e), separator: ", "))))"
+        case .between(let operand, let low, let high):
+            return "(\(e(operand)) BETWEEN \(e(low)) AND \(e(high)))"
+        case .arithmetic(let arithmetic, let left, let right):
+            let sql: SQL =
+                arithmetic.realDivision
+                ? dialect.realDivision(e(left), e(right)) : "(\(e(left)) \(raw: arithmetic.op.rawValue) \(e(right)))"
+            return arithmetic.roundToInteger ? dialect.roundToInteger(sql) : sql
+        case .function(let function, let arguments):
+            let sql = arguments.map(e)
+            switch function {
+            case .lower: return dialect.lower(sql[0])
+            case .len: return dialect.length(sql[0])
+            case .coalesce: return sql.count == 1 ? sql[0] : "coalesce(\(SQL.joined(sql, separator: ", ")))"
+            case .floorMultiple: return dialect.floorMultiple(sql[0], sql[1])
+            }
+        case .aggregate(let function, let arguments):
+            return aggregate(function, arguments, type: value.type, scope)
+        }
+    }
+
+    private func aggregate(
+        _ function: AggregateFunction, _ arguments: [Typed], type: ValueType, _ scope: Scope<ScopeColumn>
+    ) -> SQL {
+        guard let first = arguments.first else { return "count(*)" }
+        let x = emit(first, scope)
+        switch function {
+        case .count: return "count(*)"
+        case .countif: return "count(CASE WHEN \(x) THEN 1 END)"
+        case .dcount:
+            if case .column(let name) = first.node, let identity = scope[name]?.identity {
+                return "count(DISTINCT \(identity))"
+            }
+            return "count(DISTINCT \(x))"
+        case .avg:
+            let integer: Set<ValueType> = [.money, .duration, .timestamp, .date]
+            return integer.contains(type) ? dialect.roundToInteger("avg(\(x))") : "avg(\(x))"
+        case .sum, .min, .max: return "\(raw: function.rawValue)(\(x))"
+        case .percentile: return dialect.percentile(x, emit(arguments[1], scope))
+        }
+    }
+}
