@@ -74,6 +74,9 @@ struct Compiler {
         case .summarize(let keys, let aggregates):
             if select.groupBy != nil || select.limit != nil { select = wrap(select) }
             let scope = select.scope
+            // A key with an identity groups by it (`run_id` by the run key, no text compared) and
+            // still outputs its SQL, which SQLite allows since it is the same within a group; an
+            // engine that requires every output in GROUP BY would group by both.
             select.groupBy = keys.map { key in
                 let value = column(key.value, scope)
                 return value.identity ?? value.sql

@@ -33,7 +33,7 @@ package struct Lexer {
     private var line = 1
     private var column = 1
 
-    package init(_ text: String) { characters = Array(text.unicodeScalars) }
+    private init(_ text: String) { characters = Array(text.unicodeScalars) }
 
     /// Every token of the text, ending with `.end`.
     package static func tokens(_ text: String) throws(QueryError) -> [Token] {

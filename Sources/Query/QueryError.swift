@@ -6,7 +6,7 @@ import Foundation
 
 /// A place in a query's text: 1-based line and column, counted in characters, and the
 /// character offset from the start.
-package struct SourcePosition: Sendable, Hashable, Comparable, CustomStringConvertible {
+package struct SourcePosition: Sendable, Hashable, CustomStringConvertible {
     package var line: Int
     package var column: Int
     package var offset: Int
@@ -16,10 +16,6 @@ package struct SourcePosition: Sendable, Hashable, Comparable, CustomStringConve
         self.column = column
         self.offset = offset
     }
-
-    package static let start = SourcePosition(line: 1, column: 1, offset: 0)
-
-    package static func < (a: SourcePosition, b: SourcePosition) -> Bool { a.offset < b.offset }
 
     package var description: String { "\(line):\(column)" }
 }
