@@ -13,6 +13,8 @@ package enum LedgerError: Error, Sendable, Equatable, LocalizedError, CustomStri
     case cannotOpen(path: String, reason: String)
     /// A SQLite operation failed; `context` says what Ledger was doing.
     case storage(context: String, reason: String)
+    /// A run's archive does not decompress or decode.
+    case corruptArchive(runID: String, reason: String)
 
     package var description: String {
         switch self {
@@ -25,6 +27,9 @@ package enum LedgerError: Error, Sendable, Equatable, LocalizedError, CustomStri
             "\(path): cannot open the database (\(reason))."
         case let .storage(context, reason):
             "\(context): \(reason)"
+        case let .corruptArchive(runID, reason):
+            "run \(runID): its archive cannot be read (\(reason)); `ledgerctl verify` checks every archive, "
+                + "and other runs are unaffected."
         }
     }
 
