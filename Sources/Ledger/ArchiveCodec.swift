@@ -6,18 +6,18 @@
 import Crypto
 
 /// Why archive bytes could not be turned back into events; callers name the run.
-struct CodecFailure: Error, Equatable {
-    var reason: String
+package struct CodecFailure: Error, Equatable {
+    package var reason: String
 
     init(_ reason: String) { self.reason = reason }
 }
 
 /// A run's events packed for an `archives` row.
-struct EncodedArchive {
-    var blob: [UInt8]
+package struct EncodedArchive: Sendable {
+    package var blob: [UInt8]
     /// The size of the canonical stream the blob holds.
-    var rawBytes: Int
-    var streamSHA256: [UInt8]
+    package var rawBytes: Int
+    package var streamSHA256: [UInt8]
 }
 
 /// Packs and unpacks archive blobs.
@@ -31,7 +31,7 @@ struct EncodedArchive {
 /// timestamps taken out of the templates as zigzag millisecond differences; and their numbers.
 package enum ArchiveCodec {
     /// The format `encode` writes, recorded in `archives.format`.
-    static let format = 1
+    package static let format = 1
 
     /// The uncompressed form of a run's events, the bytes an archive's SHA-256 covers and the
     /// benchmark's "per-run stream": per event, in stream order,
@@ -63,12 +63,10 @@ package enum ArchiveCodec {
     }
 
     /// Packs `events` (one run's, in stream order) with `dictionary` at zlib `level`.
-    static func encode(_ events: [RawEvent], dictionary: [UInt8], level: Int32 = 9) throws(CodecFailure)
+    package static func encode(_ events: [RawEvent], dictionary: [UInt8], level: Int32 = 9) throws(CodecFailure)
         -> EncodedArchive
     {
-        var templates: [UInt8] = []
-        var times: [Int64] = []
-        var numbers: [UInt64] = []
+        var split = EventTemplate()
         var lengths = ByteWriter()
         var firstTimes: [Int64?] = []
         var typeTable: [String] = []
@@ -76,11 +74,11 @@ package enum ArchiveCodec {
         var ids = ByteWriter()
         var previousID = Array("0".utf8)
         for event in events {
-            let start = (templates.count, times.count)
+            let start = (split.templates.count, split.times.count)
             var data = event.data
-            data.withUTF8 { EventTemplate.split($0, into: &templates, times: &times, numbers: &numbers) }
-            lengths.varint(UInt64(templates.count - start.0))
-            firstTimes.append(times.count > start.1 ? times[start.1] : nil)
+            data.withUTF8 { split.split($0) }
+            lengths.varint(UInt64(split.templates.count - start.0))
+            firstTimes.append(split.times.count > start.1 ? split.times[start.1] : nil)
             let typeIndex = typeTable.firstIndex(of: event.type) ?? typeTable.count
             if typeIndex == typeTable.count { typeTable.append(event.type) }
             typeIndexes.varint(UInt64(typeIndex))
@@ -98,12 +96,12 @@ package enum ArchiveCodec {
         for type in typeTable { types.text(Array(type.utf8)) }
         var timeColumn = ByteWriter()
         var lastTime: Int64 = 0
-        for time in times {
+        for time in split.times {
             timeColumn.signedVarint(time - lastTime)
             lastTime = time
         }
         var numberColumn = ByteWriter()
-        for number in numbers { numberColumn.varint(number) }
+        for number in split.numbers { numberColumn.varint(number) }
         let sincePrevious = receivedColumn(events, firstTimes: firstTimes, mode: .sincePrevious)
         let sinceOwn = receivedColumn(events, firstTimes: firstTimes, mode: .sinceOwnTimestamp)
         let (mode, received) =
@@ -114,7 +112,7 @@ package enum ArchiveCodec {
         payload.varint(UInt64(events.count))
         payload.byte(mode.rawValue)
         let sections = [
-            templates, types.bytes, typeIndexes.bytes, ids.bytes, received, lengths.bytes, timeColumn.bytes,
+            split.templates, types.bytes, typeIndexes.bytes, ids.bytes, received, lengths.bytes, timeColumn.bytes,
             numberColumn.bytes,
         ]
         for section in sections { payload.varint(UInt64(section.count)) }
@@ -131,7 +129,7 @@ package enum ArchiveCodec {
 
     /// The events a blob of `format` holds. `rawBytes` (the canonical stream's size) bounds what
     /// the blob may inflate to.
-    static func decode(_ blob: [UInt8], format: Int, dictionary: [UInt8], rawBytes: Int) throws(CodecFailure)
+    package static func decode(_ blob: [UInt8], format: Int, dictionary: [UInt8], rawBytes: Int) throws(CodecFailure)
         -> [RawEvent]
     {
         guard format == Self.format else {
@@ -222,15 +220,21 @@ package enum ArchiveCodec {
         return column.bytes
     }
 
-    /// The id that follows `previous` when ids count up: the same prefix and its trailing decimal
-    /// number plus one, zero-padded to the same width ("9" → "10", "e-0042" → "e-0043").
+    /// The id that follows `previous` when ids count up: its trailing decimal digits counted up by
+    /// one, carrying as a counter does ("9" → "10", "e-0099" → "e-0100"); nil without trailing digits.
     private static func predictedID(after previous: [UInt8]) -> [UInt8]? {
-        var start = previous.count
-        while start > 0, previous[start - 1] &- UInt8(ascii: "0") < 10 { start -= 1 }
-        let digits = previous.count - start
-        guard digits > 0, digits <= 18 else { return nil }
-        let value = previous[start...].reduce(UInt64(0)) { $0 * 10 + UInt64($1 - UInt8(ascii: "0")) } + 1
-        let text = Array(String(value).utf8)
-        return Array(previous[..<start]) + Array(repeating: UInt8(ascii: "0"), count: max(0, digits - text.count)) + text
+        var next = previous
+        var index = next.count
+        while index > 0, next[index - 1] == UInt8(ascii: "9") {
+            index -= 1
+            next[index] = UInt8(ascii: "0")
+        }
+        if index > 0, next[index - 1] &- UInt8(ascii: "0") < 10 {
+            next[index - 1] += 1
+            return next
+        }
+        guard index < next.count else { return nil }
+        next.insert(UInt8(ascii: "1"), at: index)
+        return next
     }
 }

@@ -11,16 +11,11 @@ enum ArchiveDictionary {
     /// ordered from least to most frequent, the least frequent dropped beyond `maximumSize`.
     static func build(from samples: [String]) -> [UInt8] {
         var counts: [[UInt8]: Int] = [:]
-        var template: [UInt8] = []
-        var times: [Int64] = []
-        var numbers: [UInt64] = []
         for sample in samples {
-            template.removeAll(keepingCapacity: true)
-            times.removeAll(keepingCapacity: true)
-            numbers.removeAll(keepingCapacity: true)
+            var split = EventTemplate()
             var data = sample
-            data.withUTF8 { EventTemplate.split($0, into: &template, times: &times, numbers: &numbers) }
-            counts[template, default: 0] += 1
+            data.withUTF8 { split.split($0) }
+            counts[split.templates, default: 0] += 1
         }
         let ordered = counts.sorted {
             $0.value != $1.value ? $0.value > $1.value : $0.key.lexicographicallyPrecedes($1.key)

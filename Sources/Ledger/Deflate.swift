@@ -53,11 +53,13 @@ package enum Deflate {
         return output
     }
 
-    /// The bytes `compressed` (a zlib stream) inflates to, using `dictionary` when the stream asks
-    /// for one. Refuses output beyond `limit` bytes, trailing garbage and a wrong dictionary.
-    static func decompress(_ compressed: [UInt8], dictionary: [UInt8], limit: Int) throws(Failure) -> [UInt8] {
+    /// The bytes `compressed` inflates to, using `dictionary` when the stream asks for one.
+    /// Refuses output beyond `limit` bytes, trailing garbage and a wrong dictionary.
+    package static func decompress(
+        _ compressed: [UInt8], dictionary: [UInt8] = [], limit: Int, container: Container = .zlib
+    ) throws(Failure) -> [UInt8] {
         var stream = z_stream()
-        var code = inflateInit2_(&stream, Container.zlib.windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        var code = inflateInit2_(&stream, container.windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard code == Z_OK else { throw failure("inflateInit2", code, stream) }
         defer { inflateEnd(&stream) }
         var output = [UInt8](repeating: 0, count: min(limit, max(4096, compressed.count * 8)))

@@ -3,50 +3,56 @@
 // numbers, so their templates repeat and deflate matches them whole, while the values go into
 // columns of their own. `join` gives back the exact bytes `split` was given.
 
-/// Splits event data into a template plus timestamps and numbers, and joins them back.
+/// The templates, timestamps and numbers of events split one after another.
 ///
-/// In the template, byte 0x01 stands for a timestamp `YYYY-MM-DDTHH:MM:SS.mmmZ` (one that
+/// In a template, byte 0x01 stands for a timestamp `YYYY-MM-DDTHH:MM:SS.mmmZ` (one that
 /// `UTCTime.format` writes back identically), 0x02 for a decimal number without leading zeros
 /// of at most 18 digits, and 0x03 escapes a literal 0x01, 0x02 or 0x03 of the data.
-enum EventTemplate {
+struct EventTemplate {
     static let timeMarker: UInt8 = 0x01
     static let numberMarker: UInt8 = 0x02
     static let escape: UInt8 = 0x03
 
-    /// Appends the template of `data` to `template`, its timestamps (UTC milliseconds) to
-    /// `times` and its numbers to `numbers`.
-    static func split(
-        _ data: UnsafeBufferPointer<UInt8>, into template: inout [UInt8], times: inout [Int64],
-        numbers: inout [UInt64]
-    ) {
-        var scratch: [UInt8] = []
-        scratch.reserveCapacity(24)
+    /// The templates, concatenated.
+    var templates: [UInt8] = []
+    /// The timestamps taken out, in UTC milliseconds.
+    var times: [Int64] = []
+    var numbers: [UInt64] = []
+    private var scratch: [UInt8] = []
+
+    /// Appends the template of `data` to `templates` and its values to `times` and `numbers`.
+    mutating func split(_ data: UnsafeBufferPointer<UInt8>) {
         var i = 0
         while i < data.count {
             let byte = data[i]
-            if isDigit(byte) {
-                if let millis = timestamp(in: data, at: i, scratch: &scratch) {
-                    template.append(timeMarker)
+            if Self.isDigit(byte) {
+                if let millis = timestamp(in: data, at: i) {
+                    templates.append(Self.timeMarker)
                     times.append(millis)
                     i += 24
                     continue
                 }
                 var end = i + 1
-                while end < data.count, isDigit(data[end]) { end += 1 }
+                while end < data.count, Self.isDigit(data[end]) { end += 1 }
                 if end - i <= 18, byte != UInt8(ascii: "0") || end - i == 1 {
                     var value: UInt64 = 0
                     for k in i..<end { value = value * 10 + UInt64(data[k] - UInt8(ascii: "0")) }
-                    template.append(numberMarker)
+                    templates.append(Self.numberMarker)
                     numbers.append(value)
                 } else {
-                    template.append(contentsOf: UnsafeBufferPointer(rebasing: data[i..<end]))
+                    templates.append(contentsOf: UnsafeBufferPointer(rebasing: data[i..<end]))
                 }
                 i = end
-                continue
+            } else if Self.isMarker(byte) {
+                templates.append(Self.escape)
+                templates.append(byte)
+                i += 1
+            } else {
+                var end = i + 1
+                while end < data.count, !Self.isDigit(data[end]), !Self.isMarker(data[end]) { end += 1 }
+                templates.append(contentsOf: UnsafeBufferPointer(rebasing: data[i..<end]))
+                i = end
             }
-            if byte >= timeMarker && byte <= escape { template.append(escape) }
-            template.append(byte)
-            i += 1
         }
     }
 
@@ -58,6 +64,13 @@ enum EventTemplate {
         var firstTime: Int64?
         var i = template.startIndex
         while i < template.endIndex {
+            var end = i
+            while end < template.endIndex, !isMarker(template[end]) { end += 1 }
+            if end > i {
+                data.append(contentsOf: template[i..<end])
+                i = end
+                continue
+            }
             let byte = template[i]
             i += 1
             switch byte {
@@ -67,21 +80,17 @@ enum EventTemplate {
                 UTCTime.append(time * 1_000, to: &data)
             case numberMarker:
                 appendDecimal(try values.nextNumber(), to: &data)
-            case escape:
+            default:
                 guard i < template.endIndex else { throw CodecFailure("a template ends inside an escape") }
                 data.append(template[i])
                 i += 1
-            default:
-                data.append(byte)
             }
         }
         return firstTime
     }
 
     /// The milliseconds of a timestamp that starts at `start` and round-trips through `UTCTime`.
-    private static func timestamp(in data: UnsafeBufferPointer<UInt8>, at start: Int, scratch: inout [UInt8])
-        -> Int64?
-    {
+    private mutating func timestamp(in data: UnsafeBufferPointer<UInt8>, at start: Int) -> Int64? {
         guard start + 24 <= data.count, data[start + 4] == UInt8(ascii: "-"), data[start + 10] == UInt8(ascii: "T"),
             data[start + 23] == UInt8(ascii: "Z"),
             let micros = UTCTime.parse(bytes: UnsafeBufferPointer(rebasing: data[start..<(start + 24)]))
@@ -93,6 +102,8 @@ enum EventTemplate {
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
+
+    private static func isMarker(_ byte: UInt8) -> Bool { byte &- timeMarker < 3 }
 
     private static func appendDecimal(_ value: UInt64, to data: inout [UInt8]) {
         var divisor: UInt64 = 1

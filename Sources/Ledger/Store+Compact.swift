@@ -86,17 +86,18 @@ extension LedgerStore {
     ) throws {
         guard
             let stream = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT s.event_count, s.head_hash, (SELECT min(last_seq) FROM projection_checkpoints)
-                    FROM streams s JOIN runs r ON r.run_key = s.run_key
-                    WHERE s.run_key = ? AND s.last_received_at < ? AND r.state IN \(terminalStates)
-                        AND NOT EXISTS (SELECT 1 FROM archives a WHERE a.run_key = s.run_key)
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT s.event_count, s.head_hash, (SELECT min(last_seq) FROM projection_checkpoints)
+                        FROM streams s JOIN runs r ON r.run_key = s.run_key
+                        WHERE s.run_key = ? AND s.last_received_at < ? AND r.state IN \(terminalStates)
+                            AND NOT EXISTS (SELECT 1 FROM archives a WHERE a.run_key = s.run_key)
+                        """),
                 arguments: [runKey, cutoff])
         else { return }
         let rows = try Row.fetchAll(
-            db, sql: "SELECT seq, event_id, type, data, received_at, hash FROM events WHERE run_key = ? ORDER BY seq",
+            db.cachedStatement(
+                sql: "SELECT seq, event_id, type, data, received_at, hash FROM events WHERE run_key = ? ORDER BY seq"),
             arguments: [runKey])
         guard let lastSeq = rows.last?[0] as Int64?, lastSeq <= stream[2] as Int64 else { return }
         let events = rows.map { RawEvent(eventID: $0[1], type: $0[2], data: $0[3], receivedAt: $0[4]) }
@@ -124,12 +125,13 @@ extension LedgerStore {
             refuse("its archive could not be written: \(error.reason)")
             return
         }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO archives (run_key, format, dictionary_id, event_count, last_seq, raw_bytes, stream_sha256,
                     chain_head, archived_at, blob)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 runKey, ArchiveCodec.format, dictionary.id, events.count, lastSeq, encoded.rawBytes,
                 Data(encoded.streamSHA256), Data(head), UTCTime.now(), Data(encoded.blob),
@@ -139,7 +141,7 @@ extension LedgerStore {
         for row in rows {
             try insertKey.execute(arguments: [runKey, row[1], row[0], row[2], row[4]])
         }
-        try db.execute(sql: "DELETE FROM events WHERE run_key = ?", arguments: [runKey])
+        try db.cachedStatement(sql: "DELETE FROM events WHERE run_key = ?").execute(arguments: [runKey])
         summary.runs += 1
         summary.events += events.count
         summary.rawBytes += encoded.rawBytes
@@ -171,7 +173,7 @@ extension LedgerStore {
     }
 
     /// Runs sampled for the preset dictionary.
-    static let dictionarySampleRuns = 200
+    package static let dictionarySampleRuns = 200
 
     /// Gives free pages back as `reclaim` says and empties the WAL; returns the bytes left free.
     private func reclaimSpace(_ reclaim: SpaceReclaim) throws -> Int64 {

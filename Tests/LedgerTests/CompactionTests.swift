@@ -138,6 +138,17 @@ import Testing
         #expect(try store.verify().isIntact)
     }
 
+    @Test func anotherWriterSeesTheArchiveAtItsNextAppend() throws {
+        let other = try LedgerStore(path: store.path)
+        let events = RunScript.run(machine: "m-1", steps: 6)
+        #expect(try other.append(events, to: "run-ok") == AppendOutcome(duplicate: events.count))
+        try store.compact(before: .max)
+        let late = RawEvent(eventID: "11", type: "message", data: #"{"message":"late"}"#, receivedAt: 3)
+        #expect(try other.append(events + [late], to: "run-ok") == AppendOutcome(new: 1, duplicate: events.count))
+        #expect(try store.rows("SELECT count(*) FROM events WHERE event_id <> '11' AND run_key = 1") == [["0"]])
+        #expect(try store.verify().isIntact)
+    }
+
     @Test func rebuildAfterCompactionGivesIdenticalProjections() throws {
         try store.compact(before: .max)
         try store.append(
