@@ -3,6 +3,7 @@
 // tricky SSE framing, slow writes and throttling. Every fault is off by default.
 
 import Foundation
+import Ledger
 
 /// The faults a simulator injects.
 package struct SimFaults: Sendable, Equatable {
@@ -57,7 +58,7 @@ package struct SimFaults: Sendable, Equatable {
             case "resend": resendOnResume = true
             case "framing": trickyFraming = true
             case "slow":
-                guard let duration = SimConfiguration.parseDuration(value ?? "20ms") else {
+                guard let duration = Duration(text: value ?? "20ms") else {
                     throw .invalidConfiguration("fault 'slow' needs a duration such as slow=20ms, got '\(value ?? "")'")
                 }
                 writeDelay = duration

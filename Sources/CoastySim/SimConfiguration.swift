@@ -1,8 +1,6 @@
 // How a CoastySim instance is set up: where it listens, the seed every run derives from, the
 // key clients must send, how many runs exist at start, and how fast run logs grow.
 
-import Foundation
-
 /// The settings of one simulator.
 package struct SimConfiguration: Sendable {
     /// The key every `/v1` request must send as `X-API-Key` when none is configured.
@@ -49,23 +47,5 @@ package struct SimConfiguration: Sendable {
         self.stepInterval = stepInterval
         self.humanDelay = humanDelay
         self.faults = faults
-    }
-
-    /// Parses a duration written as a number and a unit: `250ms`, `2s`, `1.5s`, `800us`, `0`.
-    package static func parseDuration(_ text: String) -> Duration? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if trimmed == "0" { return .zero }
-        let units: [(suffix: String, make: (Double) -> Duration)] = [
-            ("ms", { .microseconds(Int64(($0 * 1_000).rounded())) }),
-            ("us", { .nanoseconds(Int64(($0 * 1_000).rounded())) }),
-            ("s", { .microseconds(Int64(($0 * 1_000_000).rounded())) }),
-        ]
-        for unit in units where trimmed.hasSuffix(unit.suffix) {
-            guard let number = Double(trimmed.dropLast(unit.suffix.count)), number >= 0, number < 86_400_000 else {
-                return nil
-            }
-            return unit.make(number)
-        }
-        return nil
     }
 }

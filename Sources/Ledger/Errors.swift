@@ -15,6 +15,8 @@ package enum LedgerError: Error, Sendable, Equatable, LocalizedError, CustomStri
     case storage(context: String, reason: String)
     /// A query of the query language could not run; `reason` says why in Ledger's words.
     case query(reason: String)
+    /// A run's archive does not decompress or decode.
+    case corruptArchive(runID: String, reason: String)
 
     package var description: String {
         switch self {
@@ -29,6 +31,9 @@ package enum LedgerError: Error, Sendable, Equatable, LocalizedError, CustomStri
             "\(context): \(reason)"
         case let .query(reason):
             "the query could not run: \(reason)"
+        case let .corruptArchive(runID, reason):
+            "run \(runID): its archive cannot be read (\(reason)); `ledgerctl verify` checks every archive, "
+                + "and other runs are unaffected."
         }
     }
 

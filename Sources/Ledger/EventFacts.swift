@@ -36,8 +36,11 @@ package struct EventFacts: Sendable, Equatable {
         }
     }
 
+    /// The states that end a run.
+    static let terminalStates = ["succeeded", "failed", "cancelled", "timed_out"]
+
     /// Whether `state` ends a run.
     package static func isTerminal(_ state: String) -> Bool {
-        ["succeeded", "failed", "cancelled", "timed_out"].contains(state)
+        terminalStates.contains(state)
     }
 }

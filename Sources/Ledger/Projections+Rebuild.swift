@@ -31,8 +31,8 @@ extension LedgerStore {
         if behind { try project("bringing projections up to date", rebuilding: false) { _ in () } }
     }
 
-    /// Drops every projection row and recomputes them from all stored events, in seq order, in one
-    /// transaction; prices are kept. `progress` gets (events applied, events to apply).
+    /// Drops every projection row and recomputes them from all stored events, archived ones
+    /// included, in one transaction; prices are kept. `progress` gets (events applied, events to apply).
     @discardableResult
     package func rebuildProjections(
         progressInterval: Int = 250_000, progress: (_ applied: Int, _ total: Int) -> Void = { _, _ in }
@@ -67,7 +67,8 @@ extension LedgerStore {
                         cache.projections = ProjectionCache()
                     }
                     var projector = try Projector(
-                        db, taking: &cache.projections, progressInterval: progressInterval, progress: progress)
+                        db, taking: &cache.projections, replayingArchives: rebuilding,
+                        progressInterval: progressInterval, progress: progress)
                     cache.projections = try projector.finish()
                     return try summary(db)
                 }

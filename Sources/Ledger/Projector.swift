@@ -39,10 +39,11 @@ struct Projector {
     private let runWriter: RunRowWriter
 
     /// Takes the cache out of `cache` (it is handed back by `finish`) and first applies every stored
-    /// event the checkpoint has not reached. `progress` gets (events applied, events to apply).
+    /// event the checkpoint has not reached, and with `replayingArchives` every archived event too
+    /// (for a rebuild from nothing). `progress` gets (events applied, events to apply).
     init(
-        _ db: Database, taking cache: inout ProjectionCache, progressInterval: Int = 250_000,
-        progress: (_ applied: Int, _ total: Int) -> Void = { _, _ in }
+        _ db: Database, taking cache: inout ProjectionCache, replayingArchives: Bool = false,
+        progressInterval: Int = 250_000, progress: (_ applied: Int, _ total: Int) -> Void = { _, _ in }
     ) throws {
         self.db = db
         self.cache = cache
@@ -59,7 +60,7 @@ struct Projector {
         self.prices = prices
         self.cache.prices = prices
         runWriter = try RunRowWriter(db)
-        try catchUp(progressInterval: progressInterval, progress: progress)
+        try catchUp(replayingArchives: replayingArchives, progressInterval: progressInterval, progress: progress)
     }
 
     /// Applies a new event the append just stored as `seq`.
@@ -85,20 +86,50 @@ struct Projector {
         return cache
     }
 
-    /// Applies the stored events after the checkpoint, in seq order.
-    private mutating func catchUp(progressInterval: Int, progress: (Int, Int) -> Void) throws {
+    /// Applies the stored events after the checkpoint, in seq order; with `replayingArchives`, every
+    /// archived run first, each in stream order. A run's archived events all precede its live ones,
+    /// and runs do not affect each other, so this gives what one pass in seq order would.
+    private mutating func catchUp(replayingArchives: Bool, progressInterval: Int, progress: (Int, Int) -> Void)
+        throws
+    {
         let last = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0
-        guard last > lastApplied else { return }
-        let total = Int(last - lastApplied)
+        let archived =
+            replayingArchives ? try Int64.fetchAll(db, sql: "SELECT run_key FROM archives ORDER BY run_key") : []
+        guard last > checkpoint || !archived.isEmpty else { return }
+        var total = try Int.fetchOne(db, sql: "SELECT count(*) FROM events WHERE seq > ?", arguments: [checkpoint]) ?? 0
+        if replayingArchives { total += try Int.fetchOne(db, sql: "SELECT count(*) FROM archived_events") ?? 0 }
+        var applied = 0
+        func advance() throws {
+            applied += 1
+            if applied % progressInterval == 0 { progress(applied, total) }
+            if dirtyKeys.count >= ProjectionCache.capacity {
+                try flush()
+                cache.runs = [:]
+            }
+        }
+        var archives = try ArchiveReader(db)
+        for runKey in archived {
+            guard let record = try archives.record(of: runKey) else { continue }
+            let events = try archives.events(of: record)
+            let seqs = try Int64.fetchAll(
+                db, sql: "SELECT seq FROM archived_events WHERE run_key = ? ORDER BY seq", arguments: [runKey])
+            guard seqs.count == events.count else {
+                throw LedgerError.corruptArchive(
+                    runID: record.runID, reason: "\(seqs.count) archived keys for \(events.count) archived events")
+            }
+            for (seq, event) in zip(seqs, events) {
+                try apply(event, seq: seq, runKey: runKey, runID: record.runID)
+                try advance()
+            }
+        }
         let statement = try db.makeStatement(
             sql: """
                 SELECT seq, run_key, event_id, type, data, received_at FROM events
                 WHERE seq > ? AND seq <= ? ORDER BY seq
                 """)
         let rows = statement.sqliteStatement
-        sqlite3_bind_int64(rows, 1, lastApplied)
+        sqlite3_bind_int64(rows, 1, checkpoint)
         sqlite3_bind_int64(rows, 2, last)
-        var applied = 0
         while true {
             let code = sqlite3_step(rows)
             if code == SQLITE_DONE { break }
@@ -107,14 +138,9 @@ struct Projector {
                 start: sqlite3_column_text(rows, 4), count: Int(sqlite3_column_bytes(rows, 4)))
             try apply(
                 seq: sqlite3_column_int64(rows, 0), runKey: sqlite3_column_int64(rows, 1), runID: nil,
-                eventID: columnString(rows, 2), sseType: columnString(rows, 3), data: data,
-                receivedAt: sqlite3_column_int64(rows, 5))
-            applied += 1
-            if applied % progressInterval == 0 { progress(applied, total) }
-            if dirtyKeys.count >= ProjectionCache.capacity {
-                try flush()
-                cache.runs = [:]
-            }
+                eventID: StatementBinding.columnText(rows, 2), sseType: StatementBinding.columnText(rows, 3),
+                data: data, receivedAt: sqlite3_column_int64(rows, 5))
+            try advance()
         }
         progress(applied, total)
     }
@@ -171,7 +197,7 @@ struct Projector {
             dirtyKeys.append(runKey)
         }
         if let slot { swap(&run, &cache.runs.values[slot]) } else { cache.runs[runKey] = run }
-        lastApplied = seq
+        lastApplied = max(lastApplied, seq)
     }
 
     /// Moves the run into `state`, another than its current one, closing the interval it leaves.
@@ -263,10 +289,4 @@ struct Projector {
         ON CONFLICT (run_key, seq) DO UPDATE SET ended_at = excluded.ended_at, duration_us = excluded.duration_us
         """
     }
-}
-
-private func columnString(_ statement: OpaquePointer, _ index: Int32) -> String {
-    guard let text = sqlite3_column_text(statement, index) else { return "" }
-    return String(
-        decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(statement, index))), as: UTF8.self)
 }

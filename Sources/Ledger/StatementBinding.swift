@@ -1,5 +1,6 @@
-// Binding values to prepared statements and stepping them through SQLite's C API, for the
-// projection code on the append hot path (GRDB's argument arrays cost more per row there).
+// Binding values to prepared statements, stepping them and reading columns through SQLite's C
+// API, for the projection code on the append hot path (GRDB's argument arrays cost more per row
+// there) and for archive reads, which the SQL function makes without a GRDB `Database`.
 
 import GRDB
 import GRDBSQLite
@@ -31,10 +32,26 @@ enum StatementBinding {
         guard code == SQLITE_DONE else { throw error(code, in: db) }
     }
 
+    /// Column `index` of the current row as text ("" for NULL).
+    static func columnText(_ statement: OpaquePointer, _ index: Int32) -> String {
+        guard let text = sqlite3_column_text(statement, index) else { return "" }
+        return String(
+            decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(statement, index))),
+            as: UTF8.self)
+    }
+
+    /// Column `index` of the current row as bytes (empty for NULL).
+    static func columnBlob(_ statement: OpaquePointer, _ index: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(statement, index))
+        guard count > 0, let base = sqlite3_column_blob(statement, index) else { return [] }
+        return [UInt8](UnsafeRawBufferPointer(start: base, count: count))
+    }
+
     static func error(_ code: Int32, in db: Database) -> DatabaseError {
         DatabaseError(
             resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
     }
 
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    /// SQLITE_TRANSIENT: SQLite copies the bytes before the call returns.
+    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 }

@@ -1,6 +1,7 @@
 // Appending raw events. One transaction per call, however many runs it covers; prepared
 // statements are reused and bound through the SQLite C API because this is the hot path.
 // A known key with the same content is a no-op; with different content it goes to `conflicts`.
+// For an archived run, known keys are looked up in its archive, decoded once per call.
 
 import Foundation
 import GRDB
@@ -14,6 +15,8 @@ struct StreamState: Sendable {
     var resumeID: String
     var firstReceivedAt: Int64?
     var lastReceivedAt: Int64?
+    /// Whether the run has an archive, whose keys the append checks first.
+    var archived = false
 }
 
 /// Stream states this process has read or written, valid while no other connection has committed
@@ -72,9 +75,21 @@ private struct EventAppender {
     let insertEvent: OpaquePointer
     let findEvent: OpaquePointer
     let insertConflict: OpaquePointer
+    /// Set when compaction archived the events with the highest seqs: SQLite would give the next
+    /// row a seq an archived event has, so the first insert names its seq, one above this.
+    private var archivedSeqAbove: Int64?
+    /// The content of archived events by key, for the archived runs this transaction touched.
+    private var archivedContent: [Int64: [String: (type: String, data: String)]] = [:]
+    private var archives: ArchiveReader
 
     init(_ db: Database) throws {
         self.db = db
+        archives = try ArchiveReader(db)
+        archivedSeqAbove = try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT max(last_seq) FROM archives WHERE last_seq > coalesce((SELECT max(seq) FROM events), 0)
+                """)
         insertEvent = try db.cachedStatement(sql: """
             INSERT INTO events (run_key, event_id, type, data, received_at, hash) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (run_key, event_id) DO NOTHING
@@ -90,14 +105,15 @@ private struct EventAppender {
     func openStream(_ runID: String) throws -> StreamState {
         if let row = try Row.fetchOne(
             db.cachedStatement(sql: """
-                SELECT run_key, event_count, head_hash, resume_id, first_received_at, last_received_at
-                FROM streams WHERE run_id = ?
+                SELECT s.run_key, s.event_count, s.head_hash, s.resume_id, s.first_received_at, s.last_received_at,
+                    EXISTS (SELECT 1 FROM archives a WHERE a.run_key = s.run_key)
+                FROM streams s WHERE s.run_id = ?
                 """),
             arguments: [runID])
         {
             return StreamState(
                 runKey: row[0], head: [UInt8](row[2] as Data), count: row[1], resumeID: row[3],
-                firstReceivedAt: row[4], lastReceivedAt: row[5])
+                firstReceivedAt: row[4], lastReceivedAt: row[5], archived: row[6])
         }
         let genesis = HashChain.genesis(runID: runID)
         try db.cachedStatement(sql: "INSERT INTO streams (run_id, head_hash) VALUES (?, ?)")
@@ -123,6 +139,9 @@ private struct EventAppender {
         var outcome = AppendOutcome()
         var expectDuplicate = false
         for event in batch.events {
+            if state.archived, try classifyArchived(event, runKey: state.runKey, outcome: &outcome) {
+                continue
+            }
             if expectDuplicate, try classifyExisting(event, in: state, outcome: &outcome) {
                 continue
             }
@@ -147,7 +166,20 @@ private struct EventAppender {
     }
 
     /// Inserts a new event row; false when its key is already stored.
-    private func insert(_ event: RawEvent, hash: [UInt8], runKey: Int64) throws -> Bool {
+    private mutating func insert(_ event: RawEvent, hash: [UInt8], runKey: Int64) throws -> Bool {
+        if let floor = archivedSeqAbove {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO events (seq, run_key, event_id, type, data, received_at, hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_key, event_id) DO NOTHING
+                    """
+            ).execute(arguments: [
+                floor + 1, runKey, event.eventID, event.type, event.data, event.receivedAt, Data(hash),
+            ])
+            guard db.changesCount > 0 else { return false }
+            archivedSeqAbove = nil
+            return true
+        }
         let statement = insertEvent
         sqlite3_reset(statement)
         sqlite3_bind_int64(statement, 1, runKey)
@@ -176,9 +208,37 @@ private struct EventAppender {
             return true
         }
         sqlite3_reset(statement)
+        try keepConflict(event, runKey: state.runKey)
+        outcome.conflict += 1
+        return true
+    }
+
+    /// Looks up `event`'s key among its run's archived events: counts it as a duplicate or keeps it
+    /// aside as a conflict and returns true; returns false when the archive does not have the key.
+    private mutating func classifyArchived(_ event: RawEvent, runKey: Int64, outcome: inout AppendOutcome) throws
+        -> Bool
+    {
+        if archivedContent[runKey] == nil {
+            guard let record = try archives.record(of: runKey) else { return false }
+            archivedContent[runKey] = Dictionary(
+                try archives.events(of: record).map { ($0.eventID, (type: $0.type, data: $0.data)) },
+                uniquingKeysWith: { first, _ in first })
+        }
+        guard let stored = archivedContent[runKey]?[event.eventID] else { return false }
+        if stored.type == event.type && stored.data == event.data {
+            outcome.duplicate += 1
+        } else {
+            try keepConflict(event, runKey: runKey)
+            outcome.conflict += 1
+        }
+        return true
+    }
+
+    /// Keeps a redelivery whose key is stored with other content in `conflicts` (once per content).
+    private func keepConflict(_ event: RawEvent, runKey: Int64) throws {
         let conflict = insertConflict
         sqlite3_reset(conflict)
-        sqlite3_bind_int64(conflict, 1, state.runKey)
+        sqlite3_bind_int64(conflict, 1, runKey)
         bindText(conflict, 2, event.eventID)
         bindText(conflict, 3, event.type)
         bindText(conflict, 4, event.data)
@@ -186,8 +246,6 @@ private struct EventAppender {
         let digest = HashChain.contentDigest(type: event.type, data: event.data)
         digest.withUnsafeBytes { _ = sqlite3_bind_blob(conflict, 6, $0.baseAddress, Int32($0.count), sqliteTransient) }
         try step(conflict, expecting: SQLITE_DONE)
-        outcome.conflict += 1
-        return true
     }
 
     private func step(_ statement: OpaquePointer, expecting expected: Int32) throws {

@@ -1,5 +1,6 @@
-// Reading what the store holds: a run's events in stream order, where each run's stream
-// resumes, which runs exist, and the conflicting redeliveries kept aside.
+// Reading what the store holds: a run's events in stream order (live and archived alike, through
+// the `event_log` view), where each run's stream resumes, which runs exist, and the conflicting
+// redeliveries kept aside.
 
 import Foundation
 import GRDB
@@ -24,23 +25,31 @@ package struct StreamSummary: Sendable, Equatable {
 }
 
 extension LedgerStore {
-    /// The events of `runID` in stream order; empty when the run is unknown.
+    /// The events of `runID` in stream order; empty when the run is unknown. Archives keep no
+    /// per-event hashes, so those of archived events are recomputed along the chain.
     package func events(of runID: String) throws -> [StoredEvent] {
         try read("reading events of run \(runID)") { db in
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT e.event_id, e.type, e.data, e.received_at, e.hash
-                    FROM events e JOIN streams s ON s.run_key = e.run_key
-                    WHERE s.run_id = ? ORDER BY e.seq
+                    SELECT e.event_id, e.type, e.data, e.received_at, live.hash
+                    FROM event_log e LEFT JOIN events live ON live.seq = e.seq
+                    WHERE e.run_id = ? ORDER BY e.seq
                     """,
                 arguments: [runID])
             var events: [StoredEvent] = []
+            var head = HashChain.genesis(runID: runID)
             while let row = try rows.next() {
+                let event = RawEvent(eventID: row[0], type: row[1], data: row[2], receivedAt: row[3])
+                head =
+                    (row[4] as Data?).map { [UInt8]($0) }
+                    ?? HashChain.next(
+                        after: head, eventID: event.eventID, type: event.type, data: event.data,
+                        receivedAt: event.receivedAt)
                 events.append(
                     StoredEvent(
-                        position: events.count + 1, eventID: row[0], type: row[1], data: row[2],
-                        receivedAt: row[3], hash: [UInt8](row[4] as Data)))
+                        position: events.count + 1, eventID: event.eventID, type: event.type, data: event.data,
+                        receivedAt: event.receivedAt, hash: head))
             }
             return events
         }
@@ -52,9 +61,10 @@ extension LedgerStore {
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT e.event_id, e.type, e.data, e.received_at, e.hash, s.event_count
-                    FROM events e JOIN streams s ON s.run_key = e.run_key
-                    WHERE s.run_id = ? ORDER BY e.seq DESC LIMIT 1
+                    SELECT e.event_id, e.type, e.data, e.received_at, coalesce(live.hash, a.chain_head), s.event_count
+                    FROM event_log e JOIN streams s ON s.run_key = e.run_key
+                        LEFT JOIN events live ON live.seq = e.seq LEFT JOIN archives a ON a.run_key = e.run_key
+                    WHERE e.run_id = ? ORDER BY e.seq DESC LIMIT 1
                     """,
                 arguments: [runID]
             ).map {

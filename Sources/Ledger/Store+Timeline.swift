@@ -52,8 +52,8 @@ extension LedgerStore {
                 db,
                 sql: """
                     SELECT e.event_id, e.type, e.data, e.received_at, st.gap_us
-                    FROM events e JOIN streams s ON s.run_key = e.run_key LEFT JOIN steps st ON st.seq = e.seq
-                    WHERE s.run_id = ? ORDER BY e.seq
+                    FROM event_log e LEFT JOIN steps st ON st.seq = e.seq
+                    WHERE e.run_id = ? ORDER BY e.seq
                     """,
                 arguments: [runID])
         }
@@ -75,8 +75,8 @@ extension LedgerStore {
                 db,
                 sql: """
                     SELECT st.position, st.step, st.at, st.action_type, st.message, st.gap_us, st.price_micros
-                    FROM events e JOIN streams s ON s.run_key = e.run_key JOIN steps st ON st.seq = e.seq
-                    WHERE s.run_id = ? ORDER BY e.seq
+                    FROM event_log e JOIN steps st ON st.seq = e.seq
+                    WHERE e.run_id = ? ORDER BY e.seq
                     """,
                 arguments: [runID]
             ).map {

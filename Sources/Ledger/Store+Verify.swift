@@ -1,6 +1,7 @@
 // Verification: recompute every run's hash chain from its stored events and compare it with the
-// stored hashes and the stream's recorded head and count. The first bad record of each run is
-// named; conflicting redeliveries kept aside are reported too.
+// stored hashes and the stream's recorded head and count. An archived run's chain starts in its
+// archive (decompressed, its SHA-256 and keys checked) and goes on through any later live events.
+// The first bad record of each run is named; conflicting redeliveries kept aside are reported too.
 
 import Foundation
 import GRDB
@@ -16,6 +17,8 @@ package struct IntegrityProblem: Sendable, Equatable {
         case conflict
         /// An event row belongs to no known run.
         case orphanEvent = "orphan_event"
+        /// A run's archive does not decompress, or disagrees with its SHA-256, keys or chain head.
+        case corruptArchive = "corrupt_archive"
     }
 
     package var runID: String
@@ -43,23 +46,16 @@ extension LedgerStore {
         progressInterval: Int = 250_000, progress: (Int) -> Void = { _ in }
     ) throws -> VerificationReport {
         try read("verifying") { db in
-            struct Cursor {
-                var runID: String
-                var expectedCount: Int
-                var expectedHead: [UInt8]
-                var head: [UInt8]
-                var position = 0
-                var broken = false
-            }
             var report = VerificationReport()
-            var cursors: [Int64: Cursor] = [:]
+            var cursors: [Int64: ChainCursor] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT run_key, run_id, event_count, head_hash FROM streams") {
                 let runID: String = row[1]
-                cursors[row[0]] = Cursor(
+                cursors[row[0]] = ChainCursor(
                     runID: runID, expectedCount: row[2], expectedHead: [UInt8](row[3] as Data),
                     head: HashChain.genesis(runID: runID))
             }
             report.runs = cursors.count
+            try verifyArchives(db, &cursors, &report, progressInterval: progressInterval, progress: progress)
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT run_key, event_id, type, data, received_at, hash FROM events ORDER BY seq")
             while let row = try rows.next() {
@@ -110,4 +106,91 @@ extension LedgerStore {
             return report
         }
     }
+
+    /// Checks every archive and starts its run's cursor after the archived events.
+    private func verifyArchives(
+        _ db: Database, _ cursors: inout [Int64: ChainCursor], _ report: inout VerificationReport,
+        progressInterval: Int, progress: (Int) -> Void
+    ) throws {
+        var reader = try ArchiveReader(db)
+        var keys = 0
+        for runKey in try Int64.fetchAll(db, sql: "SELECT run_key FROM archives ORDER BY run_key") {
+            guard let record = try reader.record(of: runKey) else { continue }
+            let checked = report.events
+            report.events += record.eventCount
+            if report.events / progressInterval > checked / progressInterval { progress(report.events) }
+            guard var cursor = cursors[runKey] else {
+                report.problems.append(
+                    IntegrityProblem(
+                        runID: record.runID, eventID: nil, position: nil, kind: .orphanEvent,
+                        detail: "an archive belongs to no known run"))
+                continue
+            }
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT event_id, type, received_at FROM archived_events WHERE run_key = ? ORDER BY seq",
+                arguments: [runKey])
+            keys += rows.count
+            if let problem = check(record, keys: rows, reader: &reader, cursor: &cursor) {
+                report.problems.append(problem)
+                cursor.broken = true
+            }
+            cursors[runKey] = cursor
+        }
+        let stored = try Int.fetchOne(db, sql: "SELECT count(*) FROM archived_events") ?? 0
+        if stored != keys {
+            report.problems.append(
+                IntegrityProblem(
+                    runID: "(archived_events)", eventID: nil, position: nil, kind: .orphanEvent,
+                    detail: "\(stored - keys) archived event keys belong to no archive"))
+        }
+    }
+
+    /// Decodes `record` and checks it against its SHA-256, its key rows and its chain head; on
+    /// success `cursor` stands after the archived events. Returns the first thing found wrong.
+    private func check(
+        _ record: ArchiveRecord, keys: [Row], reader: inout ArchiveReader, cursor: inout ChainCursor
+    ) -> IntegrityProblem? {
+        func problem(_ detail: String, at position: Int? = nil, eventID: String? = nil) -> IntegrityProblem {
+            IntegrityProblem(
+                runID: record.runID, eventID: eventID, position: position, kind: .corruptArchive, detail: detail)
+        }
+        let events: [RawEvent]
+        do {
+            events = try reader.events(of: record)
+        } catch {
+            guard case .corruptArchive(_, let reason) = error else { return problem("\(error)") }
+            return problem("the archive cannot be read: \(reason)")
+        }
+        guard ArchiveCodec.streamDigest(events) == record.streamSHA256 else {
+            return problem("the archive's events do not match its SHA-256: the archive was altered")
+        }
+        guard keys.count == events.count else {
+            return problem("\(keys.count) archived keys for \(events.count) archived events")
+        }
+        for (index, (key, event)) in zip(keys, events).enumerated() {
+            guard key[0] == event.eventID, key[1] == event.type, key[2] == event.receivedAt else {
+                return problem(
+                    "archived key \(index + 1) (\(key[0] as String)) disagrees with the archive", at: index + 1,
+                    eventID: event.eventID)
+            }
+            cursor.head = HashChain.next(
+                after: cursor.head, eventID: event.eventID, type: event.type, data: event.data,
+                receivedAt: event.receivedAt)
+        }
+        cursor.position = events.count
+        guard cursor.head == record.chainHead else {
+            return problem("the archive's events do not chain to its recorded head")
+        }
+        return nil
+    }
+}
+
+/// Where the recomputation of one run's chain stands.
+private struct ChainCursor {
+    var runID: String
+    var expectedCount: Int
+    var expectedHead: [UInt8]
+    var head: [UInt8]
+    var position = 0
+    var broken = false
 }

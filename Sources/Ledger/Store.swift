@@ -21,6 +21,15 @@ package final class LedgerStore: Sendable {
         PRAGMA wal_autocheckpoint = 8192
         """
 
+    /// Sets up a connection to a Ledger file: `connectionPragmas`, the SQL function the `event_log`
+    /// view reads archived data with (other connections that read the view need it too), and the
+    /// percentile aggregate of the query language.
+    package static func prepare(_ db: Database) throws {
+        try db.execute(sql: connectionPragmas)
+        try ArchivedDataFunction.register(on: db)
+        db.add(function: PercentileAggregate.function)
+    }
+
     /// Opens the store at `path`, creating it when `create` is true, and migrates it to the current schema.
     ///
     /// - Throws: `LedgerError.cannotOpen` when the file is missing (and `create` is false) or unreadable,
@@ -35,10 +44,7 @@ package final class LedgerStore: Sendable {
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.busyMode = .timeout(30)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: Self.connectionPragmas)
-            db.add(function: PercentileAggregate.function)
-        }
+        configuration.prepareDatabase { db in try Self.prepare(db) }
         queue = try Self.openAndMigrate(path: path, configuration: configuration)
     }
 

@@ -13,11 +13,17 @@ package enum UTCTime {
 
     /// `2026-11-03T10:15:02.123Z`: millisecond precision, always UTC.
     package static func format(_ micros: Int64) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        append(micros, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `format(micros)`'s UTF-8 bytes to `bytes`.
+    static func append(_ micros: Int64, to bytes: inout [UInt8]) {
         let (seconds, subsecond) = floorDivide(micros, 1_000_000)
         let (days, secondOfDay) = floorDivide(seconds, 86_400)
         let (year, month, day) = civil(fromDays: days)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(24)
         func digits(_ value: Int64, _ width: Int) {
             var divisor: Int64 = 1
             for _ in 1..<width { divisor *= 10 }
@@ -45,7 +51,6 @@ package enum UTCTime {
         bytes.append(UInt8(ascii: "."))
         digits(subsecond / 1_000, 3)
         bytes.append(UInt8(ascii: "Z"))
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS[.fff…]]` with `Z`, `±HH:MM` or no zone (taken as UTC).

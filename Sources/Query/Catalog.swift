@@ -49,9 +49,8 @@ package struct Source: Sendable, Equatable {
 
 /// The sources and their columns.
 package enum Catalog {
-    /// The relation the `events` source reads: the one place to point it elsewhere (a view that
-    /// also holds archived events has the same columns).
-    static let eventsRelation = "events"
+    /// The relation the `events` source reads: live and archived events alike, with their run ids.
+    static let eventsRelation = "event_log"
 
     package static let sources = [runs, steps, events, transitions]
 
@@ -127,7 +126,7 @@ package enum Catalog {
     static let events = Source(
         name: "events", relation: "\(eventsRelation) e",
         columns: [
-            runID("e"),
+            Column(name: "run_id", type: .string, sql: "e.run_id", identity: "e.run_key", summary: "the run's id"),
             Column(name: "seq", type: .int, sql: "e.seq", summary: "its place among all stored events"),
             Column(name: "event_id", type: .string, sql: "e.event_id", summary: "its SSE id (or <last id>#n)"),
             Column(

@@ -137,7 +137,7 @@ struct ProjectionBenchmark {
 }
 
 /// Elapsed and CPU seconds (user and system, this process) of one measured body.
-private struct Timing {
+struct Timing {
     var wall: Double
     var cpu: Double
 

@@ -1,4 +1,4 @@
-// The small value readers the store relies on: UTC time text and JSON.
+// The small value readers the store relies on: UTC time text, durations and JSON.
 
 import Ledger
 import Testing
@@ -69,5 +69,21 @@ import Testing
         #expect(Money(micros: 12_350_000).decimalText == "12.35")
         #expect(Money(micros: 45_000).decimalText == "0.045")
         #expect(Money(micros: -1_000_000).decimalText == "-1.00")
+    }
+}
+
+@Suite struct DurationTextTests {
+    @Test(arguments: [
+        ("0", Duration.zero), ("800us", .microseconds(800)), ("250ms", .milliseconds(250)),
+        ("1.5s", .milliseconds(1_500)), ("90m", .seconds(5_400)), ("12h", .seconds(43_200)),
+        ("30d", .seconds(2_592_000)), ("0s", .zero),
+    ])
+    func parsesANumberAndAUnit(text: String, duration: Duration) {
+        #expect(Duration(text: text) == duration)
+    }
+
+    @Test(arguments: ["", "soon", "30", "-1d", "1y", "d", "nan s", "1e300d"])
+    func rejectsAnythingElse(text: String) {
+        #expect(Duration(text: text) == nil)
     }
 }

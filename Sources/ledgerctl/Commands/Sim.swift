@@ -5,6 +5,7 @@
 import ArgumentParser
 import CoastySim
 import Foundation
+import Ledger
 
 struct Sim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -73,12 +74,12 @@ struct Sim: AsyncParsableCommand {
         guard let low = bounds.first ?? nil, let high = bounds.last ?? nil, low >= 0, low <= high, high <= 10_000 else {
             throw ValidationError("--steps must be N or MIN-MAX with 0 ≤ MIN ≤ MAX ≤ 10000, got '\(steps)'")
         }
-        guard let interval = SimConfiguration.parseDuration(stepInterval) else {
+        guard let interval = Duration(text: stepInterval) else {
             throw ValidationError("--step-interval must be a duration such as 200ms or 1s, got '\(stepInterval)'")
         }
         var delay: Duration?
         if humanDelay != "manual" {
-            guard let parsed = SimConfiguration.parseDuration(humanDelay) else {
+            guard let parsed = Duration(text: humanDelay) else {
                 throw ValidationError("--human-delay must be a duration such as 5s, or 'manual', got '\(humanDelay)'")
             }
             delay = parsed

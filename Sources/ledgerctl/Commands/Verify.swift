@@ -1,4 +1,4 @@
-// `ledgerctl verify`: recompute every run's hash chain and report what does not hold.
+// `ledgerctl verify`: recompute every run's hash chain, archives included, and report what does not hold.
 // Exit 0 when the record is intact, 3 when anything was found.
 
 import ArgumentParser
@@ -9,7 +9,9 @@ struct Verify: AsyncParsableCommand {
         abstract: "Check every run's hash chain and report tampering and conflicts.",
         discussion: """
             Recomputes each run's SHA-256 chain from its stored events and names the first bad \
-            record of each run; also lists redeliveries that conflicted with a stored event. \
+            record of each run; an archived run's chain starts in its archive, which is decompressed \
+            and checked against its SHA-256, its key rows and its recorded head (problem \
+            corrupt_archive). Also lists redeliveries that conflicted with a stored event. \
             Prints one row per problem (run_id, event_id, position, problem, detail) and exits 3 \
             if there is any, 0 when the record is intact.
             """

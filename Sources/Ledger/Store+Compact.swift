@@ -1,0 +1,208 @@
+// Compaction: the raw events of old terminal runs move into archives, one transaction per run
+// (archive row, key rows, then the event rows deleted), so a kill at any moment leaves each run
+// wholly live or wholly archived and `compact` can simply run again. A run's stored chain is
+// checked, and its archive decoded back, before anything is deleted.
+
+import Foundation
+import GRDB
+
+/// What a compaction did, so far or in all.
+package struct CompactionSummary: Sendable, Equatable {
+    /// Runs archived.
+    package var runs = 0
+    package var events = 0
+    /// The size of the archived runs' canonical streams (see `ArchiveCodec.canonicalStream`).
+    package var rawBytes = 0
+    /// The size of their compressed archives.
+    package var archiveBytes = 0
+    /// Runs left live because their stored events do not verify.
+    package var refused: [RefusedRun] = []
+    /// The database file with its WAL, before and after (including any vacuum).
+    package var fileBytesBefore: Int64 = 0
+    package var fileBytesAfter: Int64 = 0
+    /// Free pages left in the file afterwards, which later writes reuse.
+    package var freeBytesAfter: Int64 = 0
+}
+
+/// A run compaction left live, and why.
+package struct RefusedRun: Sendable, Equatable {
+    package var runID: String
+    package var reason: String
+}
+
+/// How much space compaction gives back to the file system.
+package enum SpaceReclaim: Sendable {
+    /// Free pages are released when the file allows it (incremental auto-vacuum), else reused.
+    case incremental
+    /// The whole file is rewritten (VACUUM), which also enables incremental vacuum from then on.
+    case vacuum
+}
+
+extension LedgerStore {
+    /// Archives every terminal run whose last event arrived before `cutoff` (UTC microseconds)
+    /// and that has no archive yet. `progress` gets the summary so far and the number of runs to archive.
+    @discardableResult
+    package func compact(
+        before cutoff: Int64, reclaim: SpaceReclaim = .incremental,
+        progress: (_ sofar: CompactionSummary, _ candidates: Int) -> Void = { _, _ in }
+    ) throws -> CompactionSummary {
+        var summary = CompactionSummary()
+        summary.fileBytesBefore = fileBytes()
+        try catchUpProjections()
+        let candidates = try read("finding runs to compact") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.run_key, s.run_id FROM streams s JOIN runs r ON r.run_key = s.run_key
+                    WHERE s.last_received_at < ? AND r.state IN \(terminalStates)
+                        AND NOT EXISTS (SELECT 1 FROM archives a WHERE a.run_key = s.run_key)
+                    ORDER BY s.run_key
+                    """,
+                arguments: [cutoff]
+            ).map { (runKey: $0[0] as Int64, runID: $0[1] as String) }
+        }
+        if !candidates.isEmpty {
+            let dictionary = try presetDictionary(sampling: candidates.map(\.runKey))
+            for candidate in candidates {
+                try streamCache.withLock { cache in
+                    // The cached stream state of an archived run would miss that its keys moved.
+                    defer { cache.streams[candidate.runID] = nil }
+                    try write("archiving run \(candidate.runID)") { db in
+                        try archive(candidate.runKey, runID: candidate.runID, before: cutoff, dictionary, db, &summary)
+                    }
+                }
+                progress(summary, candidates.count)
+            }
+        }
+        summary.freeBytesAfter = try reclaimSpace(reclaim)
+        summary.fileBytesAfter = fileBytes()
+        return summary
+    }
+
+    /// Archives one run if it is still eligible, in the caller's transaction.
+    private func archive(
+        _ runKey: Int64, runID: String, before cutoff: Int64, _ dictionary: (id: Int64, bytes: [UInt8]),
+        _ db: Database, _ summary: inout CompactionSummary
+    ) throws {
+        guard
+            let stream = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT s.event_count, s.head_hash, (SELECT min(last_seq) FROM projection_checkpoints)
+                        FROM streams s JOIN runs r ON r.run_key = s.run_key
+                        WHERE s.run_key = ? AND s.last_received_at < ? AND r.state IN \(terminalStates)
+                            AND NOT EXISTS (SELECT 1 FROM archives a WHERE a.run_key = s.run_key)
+                        """),
+                arguments: [runKey, cutoff])
+        else { return }
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT seq, event_id, type, data, received_at, hash FROM events WHERE run_key = ? ORDER BY seq"),
+            arguments: [runKey])
+        guard let lastSeq = rows.last?[0] as Int64?, lastSeq <= stream[2] as Int64 else { return }
+        let events = rows.map { RawEvent(eventID: $0[1], type: $0[2], data: $0[3], receivedAt: $0[4]) }
+        func refuse(_ reason: String) { summary.refused.append(RefusedRun(runID: runID, reason: reason)) }
+        var head = HashChain.genesis(runID: runID)
+        for (index, (event, row)) in zip(events, rows).enumerated() {
+            head = HashChain.next(
+                after: head, eventID: event.eventID, type: event.type, data: event.data, receivedAt: event.receivedAt)
+            guard head == [UInt8](row[5] as Data) else {
+                refuse("its hash chain breaks at event \(index + 1)")
+                return
+            }
+        }
+        guard events.count == stream[0] as Int, head == [UInt8](stream[1] as Data) else {
+            refuse("its stored events do not end at the stream's recorded head")
+            return
+        }
+        let encoded: EncodedArchive
+        do throws(CodecFailure) {
+            encoded = try ArchiveCodec.encode(events, dictionary: dictionary.bytes)
+            let decoded = try ArchiveCodec.decode(
+                encoded.blob, format: ArchiveCodec.format, dictionary: dictionary.bytes, rawBytes: encoded.rawBytes)
+            guard decoded == events else { throw CodecFailure("the archive does not decode to the stored events") }
+        } catch {
+            refuse("its archive could not be written: \(error.reason)")
+            return
+        }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO archives (run_key, format, dictionary_id, event_count, last_seq, raw_bytes, stream_sha256,
+                    chain_head, archived_at, blob)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(
+            arguments: [
+                runKey, ArchiveCodec.format, dictionary.id, events.count, lastSeq, encoded.rawBytes,
+                Data(encoded.streamSHA256), Data(head), UTCTime.now(), Data(encoded.blob),
+            ])
+        let insertKey = try db.cachedStatement(
+            sql: "INSERT INTO archived_events (run_key, event_id, seq, type, received_at) VALUES (?, ?, ?, ?, ?)")
+        for row in rows {
+            try insertKey.execute(arguments: [runKey, row[1], row[0], row[2], row[4]])
+        }
+        try db.cachedStatement(sql: "DELETE FROM events WHERE run_key = ?").execute(arguments: [runKey])
+        summary.runs += 1
+        summary.events += events.count
+        summary.rawBytes += encoded.rawBytes
+        summary.archiveBytes += encoded.blob.count
+    }
+
+    /// The newest preset dictionary; the first compaction builds it from up to
+    /// `dictionarySampleRuns` of the runs it archives, spread evenly over them.
+    private func presetDictionary(sampling runKeys: [Int64]) throws -> (id: Int64, bytes: [UInt8]) {
+        let newest = "SELECT id, bytes FROM archive_dictionaries ORDER BY id DESC LIMIT 1"
+        if let row = try read("reading the archive dictionary", { try Row.fetchOne($0, sql: newest) }) {
+            return (row[0], [UInt8](row[1] as Data))
+        }
+        let step = max(1, runKeys.count / Self.dictionarySampleRuns)
+        let sample = stride(from: 0, to: runKeys.count, by: step).prefix(Self.dictionarySampleRuns).map { runKeys[$0] }
+        let texts = try read("sampling events for the archive dictionary") { db in
+            try sample.flatMap { runKey in
+                try String.fetchAll(
+                    db, sql: "SELECT data FROM events WHERE run_key = ? ORDER BY seq", arguments: [runKey])
+            }
+        }
+        let bytes = ArchiveDictionary.build(from: texts)
+        return try write("storing the archive dictionary") { db in
+            try db.execute(
+                sql: "INSERT INTO archive_dictionaries (bytes, created_at) VALUES (?, ?)",
+                arguments: [Data(bytes), UTCTime.now()])
+            return (db.lastInsertedRowID, bytes)
+        }
+    }
+
+    /// Runs sampled for the preset dictionary.
+    package static let dictionarySampleRuns = 200
+
+    /// Gives free pages back as `reclaim` says and empties the WAL; returns the bytes left free.
+    private func reclaimSpace(_ reclaim: SpaceReclaim) throws -> Int64 {
+        do {
+            return try queue.writeWithoutTransaction { db in
+                switch reclaim {
+                case .vacuum:
+                    try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL; VACUUM")
+                case .incremental:
+                    if try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") == 2 {
+                        try db.execute(sql: "PRAGMA incremental_vacuum")
+                    }
+                }
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                return try (Int64.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0)
+                    * (Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
+            }
+        } catch let error as DatabaseError {
+            throw LedgerError.storage(context: "\(path): giving space back", reason: error.message ?? "\(error)")
+        }
+    }
+
+    /// The size of the database file and its WAL.
+    func fileBytes() -> Int64 {
+        [path, path + "-wal"].reduce(0) { total, file in
+            total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int64) ?? 0)
+        }
+    }
+}
+
+/// The terminal states, as a SQL list.
+private let terminalStates = "(" + EventFacts.terminalStates.map { "'\($0)'" }.joined(separator: ", ") + ")"

@@ -1,0 +1,71 @@
+// `ledgerctl compact --older-than 30d [--vacuum]`: move the raw events of old terminal runs into
+// compressed archives, one transaction per run, with progress on stderr and a summary on stdout.
+
+import ArgumentParser
+import Foundation
+import Ledger
+
+struct Compact: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compress the raw events of old, ended runs into one archive per run.",
+        discussion: """
+            Archives every run that has ended (succeeded, failed, cancelled or timed out) and whose \
+            last event arrived longer ago than --older-than: its events move, in one transaction per \
+            run, into a zlib archive kept with the SHA-256 of the stream and the chain head, plus a \
+            small key row per event. Readers see no difference: timeline, reports, verify and \
+            re-imports treat archived runs as before. Safe to interrupt and to run again. A run whose \
+            stored events do not verify is left live and named (exit 3). --vacuum rewrites the file \
+            afterwards so it shrinks now; from then on, compactions give space back as they go.
+            """
+    )
+
+    @Option(help: "Archive runs whose last event arrived longer ago than this: 30d, 12h, 90m, 0s.")
+    var olderThan: String
+
+    @Flag(help: "Rewrite the database file afterwards (VACUUM) so it shrinks now.")
+    var vacuum = false
+
+    @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        guard Duration(text: olderThan) != nil else {
+            throw ValidationError("--older-than: expected a duration like 30d, 12h, 90m or 0s, got '\(olderThan)'")
+        }
+    }
+
+    func run() async throws {
+        let age = Duration(text: olderThan) ?? .zero
+        var reported = ContinuousClock.now
+        let summary = try store.open().compact(
+            before: UTCTime.now() - age.microseconds, reclaim: vacuum ? .vacuum : .incremental
+        ) { sofar, candidates in
+            guard ContinuousClock.now - reported >= .milliseconds(500) || sofar.runs == candidates else { return }
+            reported = ContinuousClock.now
+            printStatus(
+                "compact: \(sofar.runs)/\(candidates) runs, \(megabytes(sofar.rawBytes)) -> "
+                    + "\(megabytes(sofar.archiveBytes))…")
+        }
+        for refused in summary.refused {
+            printError("run \(refused.runID) was not archived: \(refused.reason); see `ledgerctl verify`")
+        }
+        if summary.runs == 0 {
+            print("compacted 0 runs: no ended run's last event is older than \(olderThan)")
+        } else {
+            print(
+                "compacted \(summary.runs) runs, \(summary.events) events: \(megabytes(summary.rawBytes)) of streams "
+                    + "into \(megabytes(summary.archiveBytes)) of archives ("
+                    + String(format: "%.1fx", Double(summary.rawBytes) / Double(max(1, summary.archiveBytes))) + ")")
+        }
+        let free =
+            summary.freeBytesAfter > 0
+            ? " (\(megabytes(summary.freeBytesAfter)) free inside, which later writes reuse; --vacuum gives it back now)"
+            : ""
+        print("database file: \(megabytes(summary.fileBytesBefore)) -> \(megabytes(summary.fileBytesAfter))\(free)")
+        if !summary.refused.isEmpty { throw CommandExit(code: 3) }
+    }
+}
+
+/// `bytes` in decimal megabytes, for people.
+private func megabytes<Count: BinaryInteger>(_ bytes: Count) -> String {
+    String(format: "%.1f MB", Double(bytes) / 1_000_000)
+}
