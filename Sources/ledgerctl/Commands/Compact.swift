@@ -42,8 +42,8 @@ struct Compact: AsyncParsableCommand {
             guard ContinuousClock.now - reported >= .milliseconds(500) || sofar.runs == candidates else { return }
             reported = ContinuousClock.now
             printStatus(
-                "compact: \(sofar.runs)/\(candidates) runs, \(megabytes(sofar.rawBytes)) -> "
-                    + "\(megabytes(sofar.archiveBytes))…")
+                "compact: \(sofar.runs)/\(candidates) runs, \(byteSize(sofar.rawBytes)) -> "
+                    + "\(byteSize(sofar.archiveBytes))…")
         }
         for refused in summary.refused {
             printError("run \(refused.runID) was not archived: \(refused.reason); see `ledgerctl verify`")
@@ -52,20 +52,23 @@ struct Compact: AsyncParsableCommand {
             print("compacted 0 runs: no ended run's last event is older than \(olderThan)")
         } else {
             print(
-                "compacted \(summary.runs) runs, \(summary.events) events: \(megabytes(summary.rawBytes)) of streams "
-                    + "into \(megabytes(summary.archiveBytes)) of archives ("
+                "compacted \(summary.runs) runs, \(summary.events) events: \(byteSize(summary.rawBytes)) of streams "
+                    + "into \(byteSize(summary.archiveBytes)) of archives ("
                     + String(format: "%.1fx", Double(summary.rawBytes) / Double(max(1, summary.archiveBytes))) + ")")
         }
         let free =
             summary.freeBytesAfter > 0
-            ? " (\(megabytes(summary.freeBytesAfter)) free inside, which later writes reuse; --vacuum gives it back now)"
+            ? " (\(byteSize(summary.freeBytesAfter)) free inside, which later writes reuse; --vacuum gives it back now)"
             : ""
-        print("database file: \(megabytes(summary.fileBytesBefore)) -> \(megabytes(summary.fileBytesAfter))\(free)")
+        print("database file: \(byteSize(summary.fileBytesBefore)) -> \(byteSize(summary.fileBytesAfter))\(free)")
         if !summary.refused.isEmpty { throw CommandExit(code: 3) }
     }
 }
 
-/// `bytes` in decimal megabytes, for people.
-private func megabytes<Count: BinaryInteger>(_ bytes: Count) -> String {
-    String(format: "%.1f MB", Double(bytes) / 1_000_000)
+/// `bytes` in decimal kilo-, mega- or gigabytes, whichever reads best, for people.
+private func byteSize<Count: BinaryInteger>(_ bytes: Count) -> String {
+    let value = Double(bytes)
+    if value < 1_000_000 { return String(format: "%.1f kB", value / 1_000) }
+    if value < 1_000_000_000 { return String(format: "%.1f MB", value / 1_000_000) }
+    return String(format: "%.2f GB", value / 1_000_000_000)
 }
