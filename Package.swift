@@ -74,7 +74,7 @@ let package = Package(
             name: "QueryTests",
             dependencies: ["Query", "Ledger", "LedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Ledger"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Ledger", "LedgerTestSupport"]),
         .testTarget(
             name: "CoastySimTests",
             dependencies: ["CoastySim", .product(name: "AsyncHTTPClient", package: "async-http-client")]

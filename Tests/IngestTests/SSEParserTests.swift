@@ -4,6 +4,7 @@
 
 import Foundation
 import Ingest
+import LedgerTestSupport
 import Testing
 
 /// What a parser produced for a whole input.
@@ -304,7 +305,7 @@ func parse(_ text: String, lastEventID: String = "") -> Parsed {
 
     @Test func anyChunkingGivesTheSameResultAsOneChunk() {
         let seed = testSeed()
-        var random = SplitMix64(seed: seed)
+        var random = SplitMix(seed: seed)
         for round in 0..<200 {
             let stream = randomStream(&random).bytes
             let whole = parse(bytes: stream)
@@ -317,7 +318,7 @@ func parse(_ text: String, lastEventID: String = "") -> Parsed {
 
     @Test func everySingleSplitPointGivesTheSameResultAsOneChunk() {
         let seed = testSeed()
-        var random = SplitMix64(seed: seed)
+        var random = SplitMix(seed: seed)
         let stream = randomStream(&random).bytes
         let whole = parse(bytes: stream)
         for cut in 0...stream.count {
@@ -327,7 +328,7 @@ func parse(_ text: String, lastEventID: String = "") -> Parsed {
 
     @Test func parserAgreesWithAPlainReadingOfTheWHATWGAlgorithm() {
         let seed = testSeed()
-        var random = SplitMix64(seed: seed)
+        var random = SplitMix(seed: seed)
         for round in 0..<300 {
             let stream = randomStream(&random).bytes
             #expect(parse(bytes: stream) == referenceParse(stream), "seed \(seed), round \(round)")
@@ -344,7 +345,7 @@ func testSeed() -> UInt64 {
 }
 
 /// Chunk sizes summing to at least `count`, mostly tiny, sometimes empty or large.
-func randomChunking(of count: Int, _ random: inout SplitMix64) -> [Int] {
+func randomChunking(of count: Int, _ random: inout SplitMix) -> [Int] {
     var chunks: [Int] = []
     var total = 0
     while total < count {
@@ -358,7 +359,7 @@ func randomChunking(of count: Int, _ random: inout SplitMix64) -> [Int] {
 /// A stream of random blocks, each a list of lines, in random framings, with the tricky parts
 /// over-represented: whole and partial BOMs, CR/LF mixes, comments, NUL and empty ids, id-only blocks, bad UTF-8,
 /// unknown and colon-less fields, and sometimes an unterminated final block.
-func randomStream(_ random: inout SplitMix64) -> (bytes: [UInt8], blocks: [[UInt8]]) {
+func randomStream(_ random: inout SplitMix) -> (bytes: [UInt8], blocks: [[UInt8]]) {
     func pick<T>(_ options: [T]) -> T { options[Int(random.next() % UInt64(options.count))] }
     let values: [[UInt8]] = [
         [], Array("x".utf8), Array(" spaced".utf8), Array("{\"event\":\"step\",\"step\":3}".utf8),
@@ -464,19 +465,4 @@ func referenceParse(_ bytes: [UInt8]) -> Parsed {
     let cutLine = !current.isEmpty && current.first != ":"
     result.pending = blockLine > 0 ? blockLine : cutLine ? lines.count + 1 : nil
     return result
-}
-
-/// A seedable generator so a failing random case can be replayed from the printed seed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
