@@ -91,7 +91,7 @@ private struct EventAppender {
                 SELECT max(last_seq) FROM archives WHERE last_seq > coalesce((SELECT max(seq) FROM events), 0)
                 """)
         insertEvent = try db.cachedStatement(sql: """
-            INSERT INTO events (run_key, event_id, type, data, received_at, hash) VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO events (run_key, event_id, type, data, received_at, hash, seq) VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (run_key, event_id) DO NOTHING
             """).sqliteStatement
         findEvent = try db.cachedStatement(sql: "SELECT type, data FROM events WHERE run_key = ? AND event_id = ?")
@@ -167,29 +167,15 @@ private struct EventAppender {
 
     /// Inserts a new event row; false when its key is already stored.
     private mutating func insert(_ event: RawEvent, hash: [UInt8], runKey: Int64) throws -> Bool {
-        if let floor = archivedSeqAbove {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO events (seq, run_key, event_id, type, data, received_at, hash)
-                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_key, event_id) DO NOTHING
-                    """
-            ).execute(arguments: [
-                floor + 1, runKey, event.eventID, event.type, event.data, event.receivedAt, Data(hash),
-            ])
-            guard db.changesCount > 0 else { return false }
-            archivedSeqAbove = nil
-            return true
-        }
         let statement = insertEvent
         sqlite3_reset(statement)
-        sqlite3_bind_int64(statement, 1, runKey)
-        bindText(statement, 2, event.eventID)
-        bindText(statement, 3, event.type)
-        bindText(statement, 4, event.data)
-        sqlite3_bind_int64(statement, 5, event.receivedAt)
-        hash.withUnsafeBytes { _ = sqlite3_bind_blob(statement, 6, $0.baseAddress, Int32($0.count), sqliteTransient) }
-        try step(statement, expecting: SQLITE_DONE)
-        return sqlite3_changes(db.sqliteConnection) > 0
+        bind(event, runKey: runKey, digest: hash, to: statement)
+        // NULL lets SQLite number the row, except just after compaction archived the newest seqs.
+        StatementBinding.integer(statement, 7, archivedSeqAbove.map { $0 + 1 })
+        try StatementBinding.run(statement, in: db)
+        guard sqlite3_changes(db.sqliteConnection) > 0 else { return false }
+        archivedSeqAbove = nil
+        return true
     }
 
     /// Looks up `event`'s key; when stored, counts it as a duplicate or keeps it aside as a conflict
@@ -198,10 +184,10 @@ private struct EventAppender {
         let statement = findEvent
         sqlite3_reset(statement)
         sqlite3_bind_int64(statement, 1, state.runKey)
-        bindText(statement, 2, event.eventID)
+        StatementBinding.text(statement, 2, event.eventID)
         let code = sqlite3_step(statement)
         if code == SQLITE_DONE { return false }
-        guard code == SQLITE_ROW else { throw stepError(code) }
+        guard code == SQLITE_ROW else { throw StatementBinding.error(code, in: db) }
         if columnEquals(statement, 0, event.type) && columnEquals(statement, 1, event.data) {
             outcome.duplicate += 1
             sqlite3_reset(statement)
@@ -238,38 +224,20 @@ private struct EventAppender {
     private func keepConflict(_ event: RawEvent, runKey: Int64) throws {
         let conflict = insertConflict
         sqlite3_reset(conflict)
-        sqlite3_bind_int64(conflict, 1, runKey)
-        bindText(conflict, 2, event.eventID)
-        bindText(conflict, 3, event.type)
-        bindText(conflict, 4, event.data)
-        sqlite3_bind_int64(conflict, 5, event.receivedAt)
-        let digest = HashChain.contentDigest(type: event.type, data: event.data)
-        digest.withUnsafeBytes { _ = sqlite3_bind_blob(conflict, 6, $0.baseAddress, Int32($0.count), sqliteTransient) }
-        try step(conflict, expecting: SQLITE_DONE)
+        bind(event, runKey: runKey, digest: HashChain.contentDigest(type: event.type, data: event.data), to: conflict)
+        try StatementBinding.run(conflict, in: db)
     }
 
-    private func step(_ statement: OpaquePointer, expecting expected: Int32) throws {
-        let code = sqlite3_step(statement)
-        guard code == expected else { throw stepError(code) }
-    }
-
-    private func stepError(_ code: Int32) -> DatabaseError {
-        DatabaseError(
-            resultCode: ResultCode(rawValue: code),
-            message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-    }
-}
-
-private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
-/// Binds `text` as UTF-8, copying it (SQLITE_TRANSIENT); an empty string binds as '' rather than NULL.
-private func bindText(_ statement: OpaquePointer, _ index: Int32, _ text: String) {
-    var text = text
-    text.withUTF8 { bytes in
-        if let base = bytes.baseAddress {
-            _ = sqlite3_bind_text(statement, index, base, Int32(bytes.count), sqliteTransient)
-        } else {
-            _ = sqlite3_bind_text(statement, index, "", 0, sqliteTransient)
+    /// Binds parameters 1 to 6 of an event or conflict insert: run key, event id, type, data,
+    /// arrival time and a digest (the chain hash of an event, the content hash of a conflict).
+    private func bind(_ event: RawEvent, runKey: Int64, digest: [UInt8], to statement: OpaquePointer) {
+        sqlite3_bind_int64(statement, 1, runKey)
+        StatementBinding.text(statement, 2, event.eventID)
+        StatementBinding.text(statement, 3, event.type)
+        StatementBinding.text(statement, 4, event.data)
+        sqlite3_bind_int64(statement, 5, event.receivedAt)
+        digest.withUnsafeBytes {
+            _ = sqlite3_bind_blob(statement, 6, $0.baseAddress, Int32($0.count), StatementBinding.transient)
         }
     }
 }
