@@ -58,7 +58,8 @@ extension LedgerStore {
                         try appender.save(state)
                         cache.streams[batch.runID] = state
                     }
-                    if var projector { cache.projections = try projector.finish() }
+                    // Taken, not copied: a second reference would make its first write copy the whole cache.
+                    if var projector = projector.take() { cache.projections = try projector.finish() }
                     return outcome
                 }
             } catch {
