@@ -1,4 +1,4 @@
-// Archive format 1: a run's events turned into columns (types, ids, arrival times, data templates,
+// Archives: a run's events turned into columns (types, ids, seqs, arrival times, data templates,
 // timestamps, numbers) and deflated as one zlib stream primed with the store's preset dictionary.
 // The canonical stream is the plain form whose SHA-256 an archive keeps; decoding is checked
 // against it, and every malformed input is a thrown `CodecFailure`, never a crash.
@@ -12,6 +12,30 @@ package struct CodecFailure: Error, Equatable {
     init(_ reason: String) { self.reason = reason }
 }
 
+/// The keys of an archive's events, in stream order: what format 2 can read without its data.
+package struct ArchivedKeys: Sendable, Equatable {
+    package var seqs: [Int64]
+    package var eventIDs: [String]
+    package var types: [String]
+
+    package init(seqs: [Int64] = [], eventIDs: [String] = [], types: [String] = []) {
+        self.seqs = seqs
+        self.eventIDs = eventIDs
+        self.types = types
+    }
+}
+
+/// An archive's events and, from format 2 on, their seqs (format 1 kept seqs in a key table).
+package struct ArchiveContents: Sendable, Equatable {
+    package var events: [RawEvent]
+    package var seqs: [Int64]
+
+    package init(events: [RawEvent], seqs: [Int64]) {
+        self.events = events
+        self.seqs = seqs
+    }
+}
+
 /// A run's events packed for an `archives` row.
 package struct EncodedArchive: Sendable {
     package var blob: [UInt8]
@@ -22,16 +46,19 @@ package struct EncodedArchive: Sendable {
 
 /// Packs and unpacks archive blobs.
 ///
-/// Format 1 is a zlib stream (primed with the archive's preset dictionary) of: a varint event
-/// count, a byte saying how arrival times are stored, the byte sizes of eight sections as varints,
-/// then the sections: the events' data templates concatenated (see `EventTemplate`); the distinct
-/// SSE types (a varint count, then each as varint size and bytes); each event's type index; each
-/// event's id, as 0 when it is the predicted successor of the previous one, else 1, a varint size
-/// and the bytes; each arrival time as a zigzag varint difference; each template's size; the
-/// timestamps taken out of the templates as zigzag millisecond differences; and their numbers.
+/// Format 2 is a zlib stream (primed with the archive's preset dictionary) of: a varint event
+/// count, a byte saying how arrival times are stored, the byte sizes of nine sections as varints,
+/// then the sections. First the keys: the distinct SSE types (a varint count, then each as varint
+/// size and bytes); each event's type index; each event's id, as 0 when it is the predicted
+/// successor of the previous one, else 1, a varint size and the bytes; each seq as a zigzag varint
+/// difference. Then the data: the events' data templates concatenated (see `EventTemplate`); each
+/// arrival time as a zigzag varint difference; each template's size; the timestamps taken out of
+/// the templates as zigzag millisecond differences; and their numbers. Keys come first so that
+/// inflating a prefix of the stream reads them. Format 1 (still read, for the upgrade to format 2)
+/// had no seqs and put the templates first.
 package enum ArchiveCodec {
     /// The format `encode` writes, recorded in `archives.format`.
-    package static let format = 1
+    package static let format = 2
 
     /// The uncompressed form of a run's events, the bytes an archive's SHA-256 covers and the
     /// benchmark's "per-run stream": per event, in stream order,
@@ -62,10 +89,11 @@ package enum ArchiveCodec {
         Array(SHA256.hash(data: canonicalStream(events)))
     }
 
-    /// Packs `events` (one run's, in stream order) with `dictionary` at zlib `level`.
-    package static func encode(_ events: [RawEvent], dictionary: [UInt8], level: Int32 = 9) throws(CodecFailure)
-        -> EncodedArchive
+    /// Packs `events` (one run's, in stream order, stored with `seqs`) with `dictionary` at zlib `level`.
+    package static func encode(_ events: [RawEvent], seqs: [Int64], dictionary: [UInt8], level: Int32 = 9)
+        throws(CodecFailure) -> EncodedArchive
     {
+        guard seqs.count == events.count else { throw CodecFailure("\(seqs.count) seqs for \(events.count) events") }
         var split = EventTemplate()
         var lengths = ByteWriter()
         var firstTimes: [Int64?] = []
@@ -94,6 +122,12 @@ package enum ArchiveCodec {
         var types = ByteWriter()
         types.varint(UInt64(typeTable.count))
         for type in typeTable { types.text(Array(type.utf8)) }
+        var seqColumn = ByteWriter()
+        var lastSeq: Int64 = 0
+        for seq in seqs {
+            seqColumn.signedVarint(seq &- lastSeq)
+            lastSeq = seq
+        }
         var timeColumn = ByteWriter()
         var lastTime: Int64 = 0
         for time in split.times {
@@ -108,15 +142,17 @@ package enum ArchiveCodec {
             sinceOwn.count < sincePrevious.count
             ? (ReceivedMode.sinceOwnTimestamp, sinceOwn) : (ReceivedMode.sincePrevious, sincePrevious)
 
+        let sections: [Section: [UInt8]] = [
+            .types: types.bytes, .typeIndexes: typeIndexes.bytes, .ids: ids.bytes, .seqs: seqColumn.bytes,
+            .templates: split.templates, .received: received, .lengths: lengths.bytes, .times: timeColumn.bytes,
+            .numbers: numberColumn.bytes,
+        ]
+        let layout = Section.layout(of: format)
         var payload = ByteWriter()
         payload.varint(UInt64(events.count))
         payload.byte(mode.rawValue)
-        let sections = [
-            split.templates, types.bytes, typeIndexes.bytes, ids.bytes, received, lengths.bytes, timeColumn.bytes,
-            numberColumn.bytes,
-        ]
-        for section in sections { payload.varint(UInt64(section.count)) }
-        for section in sections { payload.bytes.append(contentsOf: section) }
+        for section in layout { payload.varint(UInt64(sections[section, default: []].count)) }
+        for section in layout { payload.bytes.append(contentsOf: sections[section, default: []]) }
         let canonical = canonicalStream(events)
         do {
             let blob = try Deflate.compress(payload.bytes, level: level, dictionary: dictionary)
@@ -127,79 +163,186 @@ package enum ArchiveCodec {
         }
     }
 
-    /// The events a blob of `format` holds. `rawBytes` (the canonical stream's size) bounds what
-    /// the blob may inflate to.
+    /// The events a blob of `format` holds, with their seqs (none for format 1). `rawBytes` (the
+    /// canonical stream's size) bounds what the blob may inflate to.
     package static func decode(_ blob: [UInt8], format: Int, dictionary: [UInt8], rawBytes: Int) throws(CodecFailure)
-        -> [RawEvent]
+        -> ArchiveContents
     {
-        guard format == Self.format else {
-            throw CodecFailure("archive format \(format) is unknown to this build (it reads format \(Self.format))")
-        }
+        let layout = try Section.checkedLayout(of: format)
         let payload: [UInt8]
         do {
-            payload = try Deflate.decompress(blob, dictionary: dictionary, limit: max(0, rawBytes) * 2 + 4096)
+            payload = try Deflate.decompress(blob, dictionary: dictionary, limit: payloadLimit(rawBytes))
         } catch {
             throw CodecFailure(error.reason)
         }
-        var header = ByteReader(payload[...])
-        let count = try header.count(limit: payload.count)
-        guard let mode = ReceivedMode(rawValue: try header.byte()) else {
-            throw CodecFailure("unknown arrival-time encoding")
-        }
-        var sizes: [Int] = []
-        for _ in 0..<8 { sizes.append(try header.count(limit: payload.count)) }
-        var sections: [ByteReader] = []
-        for size in sizes { sections.append(ByteReader(try header.take(size))) }
-        guard header.isAtEnd else { throw CodecFailure("bytes after the last section") }
-        var templates = sections[0]
-        var types = sections[1]
-        var typeIndexes = sections[2]
-        var ids = sections[3]
-        var received = sections[4]
-        var lengths = sections[5]
-        var values = TemplateValues(times: sections[6], numbers: sections[7])
-
-        var typeTable: [String] = []
-        for _ in 0..<(try types.count(limit: count + 1)) {
-            typeTable.append(String(decoding: try types.text(), as: UTF8.self))
-        }
+        var parts = try Parts(payload[...], layout: layout, count: layout.count, limit: payload.count)
+        guard parts.rest.isAtEnd else { throw CodecFailure("bytes after the last section") }
+        let keys = try parts.keys()
+        var templates = parts.sections[.templates]!
+        var received = parts.sections[.received]!
+        var lengths = parts.sections[.lengths]!
+        var values = TemplateValues(times: parts.sections[.times]!, numbers: parts.sections[.numbers]!)
         var events: [RawEvent] = []
-        events.reserveCapacity(count)
-        var previousID = Array("0".utf8)
+        events.reserveCapacity(parts.count)
         var previousReceived: Int64 = 0
         var data: [UInt8] = []
-        for _ in 0..<count {
-            let typeIndex = try typeIndexes.count(limit: typeTable.count - 1)
-            let id: [UInt8]
-            switch try ids.byte() {
-            case 0:
-                guard let predicted = predictedID(after: previousID) else {
-                    throw CodecFailure("an event id follows one that does not end in a number")
-                }
-                id = predicted
-            case 1: id = Array(try ids.text())
-            default: throw CodecFailure("unknown event id code")
-            }
-            previousID = id
+        for index in 0..<parts.count {
             data.removeAll(keepingCapacity: true)
             let template = try templates.take(try lengths.count(limit: payload.count))
             let firstTime = try EventTemplate.join(template, values: &values, into: &data)
-            let base = mode == .sinceOwnTimestamp ? firstTime.map { $0 * 1_000 } ?? previousReceived : previousReceived
+            let base =
+                parts.mode == .sinceOwnTimestamp ? firstTime.map { $0 * 1_000 } ?? previousReceived : previousReceived
             // Wrapping, as `receivedColumn` subtracted: every Int64 arrival time comes back.
             let receivedAt = base &+ (try received.signedVarint())
             previousReceived = receivedAt
             events.append(
                 RawEvent(
-                    eventID: String(decoding: id, as: UTF8.self), type: typeTable[typeIndex],
-                    data: String(decoding: data, as: UTF8.self), receivedAt: receivedAt))
+                    eventID: keys.eventIDs[index], type: keys.types[index], data: String(decoding: data, as: UTF8.self),
+                    receivedAt: receivedAt))
         }
         for (name, section) in [
-            ("templates", templates), ("types", typeIndexes), ("ids", ids), ("arrival times", received),
-            ("lengths", lengths), ("timestamps", values.times), ("numbers", values.numbers),
+            ("templates", templates), ("arrival times", received), ("lengths", lengths),
+            ("timestamps", values.times), ("numbers", values.numbers),
         ] where !section.isAtEnd {
             throw CodecFailure("the \(name) section has bytes no event uses")
         }
-        return events
+        return ArchiveContents(events: events, seqs: keys.seqs)
+    }
+
+    /// The seqs, ids and SSE types of the events a format-2 blob holds, inflating only the key
+    /// sections at the start of its stream, not the event data after them.
+    package static func keys(_ blob: [UInt8], format: Int, dictionary: [UInt8], rawBytes: Int) throws(CodecFailure)
+        -> ArchivedKeys
+    {
+        let layout = try Section.checkedLayout(of: format)
+        guard let keyCount = layout.firstIndex(of: .templates), layout[..<keyCount].contains(.seqs) else {
+            throw CodecFailure("archive format \(format) keeps no keys of its own")
+        }
+        // At most a varint count, the mode byte and a varint size per section.
+        let start = try inflatePrefix(blob, dictionary: dictionary, length: 11 + 10 * layout.count)
+        let header = try Header(start[...], sections: layout.count, limit: payloadLimit(rawBytes))
+        let length = header.length + header.sizes[..<keyCount].reduce(0, +)
+        var parts = try Parts(
+            inflatePrefix(blob, dictionary: dictionary, length: length)[...], layout: layout, count: keyCount,
+            limit: payloadLimit(rawBytes))
+        return try parts.keys()
+    }
+
+    /// What a blob may inflate to: its canonical stream's size, doubled, and a margin.
+    private static func payloadLimit(_ rawBytes: Int) -> Int { max(0, rawBytes) * 2 + 4096 }
+
+    private static func inflatePrefix(_ blob: [UInt8], dictionary: [UInt8], length: Int) throws(CodecFailure)
+        -> [UInt8]
+    {
+        do {
+            return try Deflate.decompressPrefix(blob, dictionary: dictionary, length: length)
+        } catch {
+            throw CodecFailure(error.reason)
+        }
+    }
+
+    /// The sections of a payload, in the order a format writes them. Format 2 puts the keys
+    /// (types, ids, seqs) first so that they can be read without inflating the data.
+    private enum Section: CaseIterable {
+        case types, typeIndexes, ids, seqs, templates, received, lengths, times, numbers
+
+        static func layout(of format: Int) -> [Section] {
+            format == 1
+                ? [.templates, .types, .typeIndexes, .ids, .received, .lengths, .times, .numbers]
+                : [.types, .typeIndexes, .ids, .seqs, .templates, .received, .lengths, .times, .numbers]
+        }
+
+        static func checkedLayout(of format: Int) throws(CodecFailure) -> [Section] {
+            guard format == 1 || format == 2 else {
+                throw CodecFailure(
+                    "archive format \(format) is unknown to this build (it reads formats 1 and \(ArchiveCodec.format))")
+            }
+            return layout(of: format)
+        }
+    }
+
+    /// A payload's header: the event count, how arrival times are stored and each section's size.
+    private struct Header {
+        var count: Int
+        var mode: ReceivedMode
+        var sizes: [Int]
+        /// The header's own size in bytes.
+        var length: Int
+
+        init(_ payload: ArraySlice<UInt8>, sections: Int, limit: Int) throws(CodecFailure) {
+            var reader = ByteReader(payload)
+            count = try reader.count(limit: limit)
+            guard let mode = ReceivedMode(rawValue: try reader.byte()) else {
+                throw CodecFailure("unknown arrival-time encoding")
+            }
+            self.mode = mode
+            sizes = []
+            for _ in 0..<sections { sizes.append(try reader.count(limit: limit)) }
+            length = payload.count - reader.remaining
+        }
+    }
+
+    /// A payload cut into its first `count` sections.
+    private struct Parts {
+        var count: Int
+        var mode: ReceivedMode
+        var sections: [Section: ByteReader] = [:]
+        /// What follows the sections read.
+        var rest: ByteReader
+
+        /// `limit` bounds the sizes the header may state: the whole payload's, of which `payload`
+        /// may be only the start.
+        init(_ payload: ArraySlice<UInt8>, layout: [Section], count sectionCount: Int, limit: Int) throws(CodecFailure) {
+            let head = try Header(payload, sections: layout.count, limit: limit)
+            count = head.count
+            mode = head.mode
+            rest = ByteReader(payload.dropFirst(head.length))
+            for (section, size) in zip(layout, head.sizes).prefix(sectionCount) {
+                sections[section] = ByteReader(try rest.take(size))
+            }
+        }
+
+        /// Decodes the key sections: every event's SSE type, id and (format 2) seq.
+        mutating func keys() throws(CodecFailure) -> ArchivedKeys {
+            var types = sections[.types]!
+            var typeIndexes = sections[.typeIndexes]!
+            var ids = sections[.ids]!
+            var typeTable: [String] = []
+            for _ in 0..<(try types.count(limit: count + 1)) {
+                typeTable.append(String(decoding: try types.text(), as: UTF8.self))
+            }
+            var keys = ArchivedKeys()
+            keys.eventIDs.reserveCapacity(count)
+            keys.types.reserveCapacity(count)
+            var previousID = Array("0".utf8)
+            for _ in 0..<count {
+                keys.types.append(typeTable[try typeIndexes.count(limit: typeTable.count - 1)])
+                let id: [UInt8]
+                switch try ids.byte() {
+                case 0:
+                    guard let predicted = predictedID(after: previousID) else {
+                        throw CodecFailure("an event id follows one that does not end in a number")
+                    }
+                    id = predicted
+                case 1: id = Array(try ids.text())
+                default: throw CodecFailure("unknown event id code")
+                }
+                previousID = id
+                keys.eventIDs.append(String(decoding: id, as: UTF8.self))
+            }
+            if var seqs = sections[.seqs] {
+                var seq: Int64 = 0
+                for _ in 0..<count {
+                    seq = seq &+ (try seqs.signedVarint())
+                    keys.seqs.append(seq)
+                }
+                guard seqs.isAtEnd else { throw CodecFailure("the seqs section has bytes no event uses") }
+            }
+            for (name, section) in [("types", typeIndexes), ("ids", ids)] where !section.isAtEnd {
+                throw CodecFailure("the \(name) section has bytes no event uses")
+            }
+            return keys
+        }
     }
 
     /// How arrival times are stored: as the difference from the previous event's, or from the

@@ -1,5 +1,5 @@
 // Reading archives back: an `archives` row and the events its blob holds. It works on the C
-// handle of a connection, so the Swift read paths and the `ledger_archived_data` SQL function
+// handle of a connection, so the Swift read paths and the `ledger_archive` table
 // (which gets no GRDB `Database`) share it. Failures name the run.
 
 import GRDB
@@ -12,6 +12,8 @@ struct ArchiveRecord: Sendable {
     var format: Int
     var dictionaryID: Int64?
     var eventCount: Int
+    /// The seq of its last event.
+    var lastSeq: Int64
     var rawBytes: Int
     var streamSHA256: [UInt8]
     var chainHead: [UInt8]
@@ -39,14 +41,14 @@ struct ArchiveReader {
         try query(
             """
             SELECT coalesce(s.run_id, 'run_key ' || a.run_key), a.format, a.dictionary_id, a.event_count,
-                a.raw_bytes, a.stream_sha256, a.chain_head, a.blob
+                a.raw_bytes, a.stream_sha256, a.chain_head, a.blob, a.last_seq
             FROM archives a LEFT JOIN streams s ON s.run_key = a.run_key WHERE a.run_key = ?
             """, runKey
         ) { row in
             ArchiveRecord(
                 runKey: runKey, runID: StatementBinding.columnText(row, 0), format: Int(sqlite3_column_int64(row, 1)),
                 dictionaryID: sqlite3_column_type(row, 2) == SQLITE_NULL ? nil : sqlite3_column_int64(row, 2),
-                eventCount: Int(sqlite3_column_int64(row, 3)), rawBytes: Int(sqlite3_column_int64(row, 4)),
+                eventCount: Int(sqlite3_column_int64(row, 3)), lastSeq: sqlite3_column_int64(row, 8), rawBytes: Int(sqlite3_column_int64(row, 4)),
                 streamSHA256: StatementBinding.columnBlob(row, 5), chainHead: StatementBinding.columnBlob(row, 6),
                 blob: StatementBinding.columnBlob(row, 7))
         }
@@ -54,17 +56,42 @@ struct ArchiveReader {
 
     /// The events `record` holds, in stream order.
     mutating func events(of record: ArchiveRecord) throws(LedgerError) -> [RawEvent] {
+        try contents(of: record).events
+    }
+
+    /// The events `record` holds, in stream order, with their seqs (none in a format-1 archive).
+    mutating func contents(of record: ArchiveRecord) throws(LedgerError) -> ArchiveContents {
         let dictionary = try dictionary(record.dictionaryID, runID: record.runID)
         do throws(CodecFailure) {
-            let events = try ArchiveCodec.decode(
+            let contents = try ArchiveCodec.decode(
                 record.blob, format: record.format, dictionary: dictionary, rawBytes: record.rawBytes)
-            guard events.count == record.eventCount else {
-                throw CodecFailure("it holds \(events.count) events where its row records \(record.eventCount)")
+            guard contents.events.count == record.eventCount else {
+                throw CodecFailure("it holds \(contents.events.count) events where its row records \(record.eventCount)")
             }
-            return events
+            return contents
         } catch {
             throw LedgerError.corruptArchive(runID: record.runID, reason: error.reason)
         }
+    }
+
+    /// The seqs, ids and types of the events `record` holds, without inflating their data.
+    mutating func keys(of record: ArchiveRecord) throws(LedgerError) -> ArchivedKeys {
+        let dictionary = try dictionary(record.dictionaryID, runID: record.runID)
+        do throws(CodecFailure) {
+            let keys = try ArchiveCodec.keys(
+                record.blob, format: record.format, dictionary: dictionary, rawBytes: record.rawBytes)
+            guard keys.eventIDs.count == record.eventCount else {
+                throw CodecFailure("it holds \(keys.eventIDs.count) events where its row records \(record.eventCount)")
+            }
+            return keys
+        } catch {
+            throw LedgerError.corruptArchive(runID: record.runID, reason: error.reason)
+        }
+    }
+
+    /// The preset dictionary `record` was compressed with (empty when none).
+    mutating func dictionary(of record: ArchiveRecord) throws(LedgerError) -> [UInt8] {
+        try dictionary(record.dictionaryID, runID: record.runID)
     }
 
     private mutating func dictionary(_ id: Int64?, runID: String) throws(LedgerError) -> [UInt8] {

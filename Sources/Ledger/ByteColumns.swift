@@ -41,6 +41,9 @@ struct ByteReader {
 
     var isAtEnd: Bool { index == bytes.endIndex }
 
+    /// The bytes not read yet.
+    var remaining: Int { bytes.endIndex - index }
+
     mutating func byte() throws(CodecFailure) -> UInt8 {
         guard index < bytes.endIndex else { throw CodecFailure("a section ends early") }
         defer { index += 1 }

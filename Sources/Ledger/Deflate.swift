@@ -58,6 +58,21 @@ package enum Deflate {
     package static func decompress(
         _ compressed: [UInt8], dictionary: [UInt8] = [], limit: Int, container: Container = .zlib
     ) throws(Failure) -> [UInt8] {
+        try inflateStream(compressed, dictionary: dictionary, limit: limit, prefix: false, container: container)
+    }
+
+    /// The first `length` bytes `compressed` inflates to (fewer when it holds fewer), inflating no
+    /// further than that: reading an archive's keys leaves the rest of its stream compressed.
+    package static func decompressPrefix(_ compressed: [UInt8], dictionary: [UInt8] = [], length: Int) throws(Failure)
+        -> [UInt8]
+    {
+        try inflateStream(compressed, dictionary: dictionary, limit: length, prefix: true, container: .zlib)
+    }
+
+    /// Inflates `compressed` up to `limit` bytes: with `prefix`, stops there; else refuses more.
+    private static func inflateStream(
+        _ compressed: [UInt8], dictionary: [UInt8], limit: Int, prefix: Bool, container: Container
+    ) throws(Failure) -> [UInt8] {
         var stream = z_stream()
         var code = inflateInit2_(&stream, container.windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard code == Z_OK else { throw failure("inflateInit2", code, stream) }
@@ -95,7 +110,10 @@ package enum Deflate {
                 guard code == Z_OK else { throw Failure(reason: "the stream was compressed with another dictionary") }
             case Z_OK, Z_BUF_ERROR:
                 if stream.avail_out == 0 {
-                    guard output.count < limit else { throw Failure(reason: "inflates to more than \(limit) bytes") }
+                    guard output.count < limit else {
+                        if prefix { return output }
+                        throw Failure(reason: "inflates to more than \(limit) bytes")
+                    }
                     output.append(contentsOf: repeatElement(0, count: min(limit, output.count * 2) - output.count))
                 } else if consumed == input.count {
                     throw Failure(reason: "the deflate stream is truncated")

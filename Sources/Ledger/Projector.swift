@@ -97,7 +97,7 @@ struct Projector {
             replayingArchives ? try Int64.fetchAll(db, sql: "SELECT run_key FROM archives ORDER BY run_key") : []
         guard last > checkpoint || !archived.isEmpty else { return }
         var total = try Int.fetchOne(db, sql: "SELECT count(*) FROM events WHERE seq > ?", arguments: [checkpoint]) ?? 0
-        if replayingArchives { total += try Int.fetchOne(db, sql: "SELECT count(*) FROM archived_events") ?? 0 }
+        if replayingArchives { total += try Int.fetchOne(db, sql: "SELECT sum(event_count) FROM archives") ?? 0 }
         var applied = 0
         func advance() throws {
             applied += 1
@@ -110,14 +110,8 @@ struct Projector {
         var archives = try ArchiveReader(db)
         for runKey in archived {
             guard let record = try archives.record(of: runKey) else { continue }
-            let events = try archives.events(of: record)
-            let seqs = try Int64.fetchAll(
-                db, sql: "SELECT seq FROM archived_events WHERE run_key = ? ORDER BY seq", arguments: [runKey])
-            guard seqs.count == events.count else {
-                throw LedgerError.corruptArchive(
-                    runID: record.runID, reason: "\(seqs.count) archived keys for \(events.count) archived events")
-            }
-            for (seq, event) in zip(seqs, events) {
+            let contents = try archives.contents(of: record)
+            for (seq, event) in zip(contents.seqs, contents.events) {
                 try apply(event, seq: seq, runKey: runKey, runID: record.runID)
                 try advance()
             }

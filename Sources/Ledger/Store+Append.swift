@@ -79,8 +79,8 @@ private struct EventAppender {
     /// Set when compaction archived the events with the highest seqs: SQLite would give the next
     /// row a seq an archived event has, so the first insert names its seq, one above this.
     private var archivedSeqAbove: Int64?
-    /// The content of archived events by key, for the archived runs this transaction touched.
-    private var archivedContent: [Int64: [String: (type: String, data: String)]] = [:]
+    /// The archived runs this transaction touched: their keys, and their events once a key matched.
+    private var archivedRuns: [Int64: ArchivedRun] = [:]
     private var archives: ArchiveReader
 
     init(_ db: Database) throws {
@@ -205,13 +205,20 @@ private struct EventAppender {
     private mutating func classifyArchived(_ event: RawEvent, runKey: Int64, outcome: inout AppendOutcome) throws
         -> Bool
     {
-        if archivedContent[runKey] == nil {
+        if archivedRuns[runKey] == nil {
             guard let record = try archives.record(of: runKey) else { return false }
-            archivedContent[runKey] = Dictionary(
-                try archives.events(of: record).map { ($0.eventID, (type: $0.type, data: $0.data)) },
-                uniquingKeysWith: { first, _ in first })
+            let keys = try archives.keys(of: record)
+            archivedRuns[runKey] = ArchivedRun(
+                record: record,
+                positions: Dictionary(keys.eventIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first }))
         }
-        guard let stored = archivedContent[runKey]?[event.eventID] else { return false }
+        guard var run = archivedRuns[runKey], let position = run.positions[event.eventID] else { return false }
+        let events = try run.events ?? archives.events(of: run.record)
+        if run.events == nil {
+            run.events = events
+            archivedRuns[runKey] = run
+        }
+        let stored = events[position]
         if stored.type == event.type && stored.data == event.data {
             outcome.duplicate += 1
         } else {
@@ -241,6 +248,13 @@ private struct EventAppender {
             _ = sqlite3_bind_blob(statement, 6, $0.baseAddress, Int32($0.count), StatementBinding.transient)
         }
     }
+}
+
+/// An archived run's keys by event id, and its events once a redelivery needs their content.
+private struct ArchivedRun {
+    var record: ArchiveRecord
+    var positions: [String: Int]
+    var events: [RawEvent]?
 }
 
 /// Whether column `index` of the current row holds exactly the UTF-8 bytes of `text`.

@@ -1,5 +1,5 @@
 // Compaction: the raw events of old terminal runs move into archives, one transaction per run
-// (archive row, key rows, then the event rows deleted), so a kill at any moment leaves each run
+// (archive row, then the event rows deleted), so a kill at any moment leaves each run
 // wholly live or wholly archived and `compact` can simply run again. A run's stored chain is
 // checked, and its archive decoded back, before anything is deleted.
 
@@ -117,10 +117,13 @@ extension LedgerStore {
         }
         let encoded: EncodedArchive
         do throws(CodecFailure) {
-            encoded = try ArchiveCodec.encode(events, dictionary: dictionary.bytes)
+            let seqs = rows.map { $0[0] as Int64 }
+            encoded = try ArchiveCodec.encode(events, seqs: seqs, dictionary: dictionary.bytes)
             let decoded = try ArchiveCodec.decode(
                 encoded.blob, format: ArchiveCodec.format, dictionary: dictionary.bytes, rawBytes: encoded.rawBytes)
-            guard decoded == events else { throw CodecFailure("the archive does not decode to the stored events") }
+            guard decoded == ArchiveContents(events: events, seqs: seqs) else {
+                throw CodecFailure("the archive does not decode to the stored events")
+            }
         } catch {
             refuse("its archive could not be written: \(error.reason)")
             return
@@ -136,11 +139,6 @@ extension LedgerStore {
                 runKey, ArchiveCodec.format, dictionary.id, events.count, lastSeq, encoded.rawBytes,
                 Data(encoded.streamSHA256), Data(head), UTCTime.now(), Data(encoded.blob),
             ])
-        let insertKey = try db.cachedStatement(
-            sql: "INSERT INTO archived_events (run_key, event_id, seq, type, received_at) VALUES (?, ?, ?, ?, ?)")
-        for row in rows {
-            try insertKey.execute(arguments: [runKey, row[1], row[0], row[2], row[4]])
-        }
         try db.cachedStatement(sql: "DELETE FROM events WHERE run_key = ?").execute(arguments: [runKey])
         summary.runs += 1
         summary.events += events.count

@@ -85,6 +85,8 @@ extension LedgerStore {
         case .SQLITE_TOOBIG: "a value grew larger than SQLite allows"
         case .SQLITE_CORRUPT, .SQLITE_NOTADB: "the database file is damaged; run `ledgerctl verify`"
         case .SQLITE_INTERRUPT: "the query was interrupted"
+        // An archive that cannot be read, as `ledger_archive` words it (SQLite never names ledgerctl).
+        case _ where error.message?.contains("ledgerctl verify") == true: error.message ?? ""
         default:
             (error.message ?? "").contains("overflow")
                 ? "a sum passed the largest 64-bit integer; filter the rows first"

@@ -113,7 +113,6 @@ extension LedgerStore {
         progressInterval: Int, progress: (Int) -> Void
     ) throws {
         var reader = try ArchiveReader(db)
-        var keys = 0
         for runKey in try Int64.fetchAll(db, sql: "SELECT run_key FROM archives ORDER BY run_key") {
             guard let record = try reader.record(of: runKey) else { continue }
             let checked = report.events
@@ -126,53 +125,39 @@ extension LedgerStore {
                         detail: "an archive belongs to no known run"))
                 continue
             }
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT event_id, type, received_at FROM archived_events WHERE run_key = ? ORDER BY seq",
-                arguments: [runKey])
-            keys += rows.count
-            if let problem = check(record, keys: rows, reader: &reader, cursor: &cursor) {
+            if let problem = check(record, reader: &reader, cursor: &cursor) {
                 report.problems.append(problem)
                 cursor.broken = true
             }
             cursors[runKey] = cursor
         }
-        let stored = try Int.fetchOne(db, sql: "SELECT count(*) FROM archived_events") ?? 0
-        if stored != keys {
-            report.problems.append(
-                IntegrityProblem(
-                    runID: "(archived_events)", eventID: nil, position: nil, kind: .orphanEvent,
-                    detail: "\(stored - keys) archived event keys belong to no archive"))
-        }
     }
 
-    /// Decodes `record` and checks it against its SHA-256, its key rows and its chain head; on
-    /// success `cursor` stands after the archived events. Returns the first thing found wrong.
-    private func check(
-        _ record: ArchiveRecord, keys: [Row], reader: inout ArchiveReader, cursor: inout ChainCursor
-    ) -> IntegrityProblem? {
-        func problem(_ detail: String, at position: Int? = nil, eventID: String? = nil) -> IntegrityProblem {
-            IntegrityProblem(
-                runID: record.runID, eventID: eventID, position: position, kind: .corruptArchive, detail: detail)
+    /// Decodes `record` and checks it against its SHA-256, its seqs and its chain head; on success
+    /// `cursor` stands after the archived events. Returns the first thing found wrong.
+    private func check(_ record: ArchiveRecord, reader: inout ArchiveReader, cursor: inout ChainCursor)
+        -> IntegrityProblem?
+    {
+        func problem(_ detail: String) -> IntegrityProblem {
+            IntegrityProblem(runID: record.runID, eventID: nil, position: nil, kind: .corruptArchive, detail: detail)
         }
-        let events: [RawEvent]
+        let contents: ArchiveContents
         do {
-            events = try reader.events(of: record)
+            contents = try reader.contents(of: record)
         } catch {
             guard case .corruptArchive(_, let reason) = error else { return problem("\(error)") }
             return problem("the archive cannot be read: \(reason)")
         }
+        let events = contents.events
         guard ArchiveCodec.streamDigest(events) == record.streamSHA256 else {
             return problem("the archive's events do not match its SHA-256: the archive was altered")
         }
-        guard keys.count == events.count else {
-            return problem("\(keys.count) archived keys for \(events.count) archived events")
+        guard contents.seqs.count == events.count, contents.seqs.last == record.lastSeq,
+            zip(contents.seqs, contents.seqs.dropFirst()).allSatisfy({ $0 < $1 })
+        else {
+            return problem("the archive's seqs do not rise to its recorded last seq \(record.lastSeq)")
         }
-        for (index, (key, event)) in zip(keys, events).enumerated() {
-            guard key[0] == event.eventID, key[1] == event.type, key[2] == event.receivedAt else {
-                return problem(
-                    "archived key \(index + 1) (\(key[0] as String)) disagrees with the archive", at: index + 1,
-                    eventID: event.eventID)
-            }
+        for event in events {
             cursor.head = HashChain.next(
                 after: cursor.head, eventID: event.eventID, type: event.type, data: event.data,
                 receivedAt: event.receivedAt)

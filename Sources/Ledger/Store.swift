@@ -21,12 +21,12 @@ package final class LedgerStore: Sendable {
         PRAGMA wal_autocheckpoint = 8192
         """
 
-    /// Sets up a connection to a Ledger file: `connectionPragmas`, the SQL function the `event_log`
-    /// view reads archived data with (other connections that read the view need it too), and the
-    /// percentile aggregate of the query language.
+    /// Sets up a connection to a Ledger file: `connectionPragmas`, the table-valued function the
+    /// `event_log` view reads archived events with (other connections that read the view need it
+    /// too), and the percentile aggregate of the query language.
     package static func prepare(_ db: Database) throws {
         try db.execute(sql: connectionPragmas)
-        try ArchivedDataFunction.register(on: db)
+        try ArchiveTable.register(on: db)
         db.add(function: PercentileAggregate.function)
     }
 

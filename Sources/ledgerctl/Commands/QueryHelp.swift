@@ -36,6 +36,7 @@ enum QueryHelp {
                  max(x), percentile(x, 95) and p50(x) p90(x) p95(x) p99(x).
 
         Money prints as dollars, durations as seconds, times as ISO 8601 UTC.
+        Rows come in no set order unless the query sorts them (sort, top).
         Every value you write is bound as a parameter, never pasted into SQL.
         --explain prints the SQL and which indexes SQLite uses, and
         `ledgerctl runs|cost|failures --show-query` prints each report's query.
