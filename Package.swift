@@ -68,13 +68,18 @@ let package = Package(
         .target(name: "LedgerTestSupport", dependencies: ["Ledger"], path: "Tests/LedgerTestSupport"),
         .testTarget(
             name: "LedgerTests",
-            dependencies: ["Ledger", "LedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Ledger", "LedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            // Stores and transcripts the tests read by path.
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "QueryTests",
             dependencies: ["Query", "Ledger", "LedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Ledger", "LedgerTestSupport"]),
+        .testTarget(
+            name: "IngestTests",
+            dependencies: ["Ingest", "Ledger", "LedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "CoastySimTests",
             dependencies: ["CoastySim", .product(name: "AsyncHTTPClient", package: "async-http-client")]

@@ -1,6 +1,8 @@
 // The one writer behind all of an ingest's stream workers: it gathers their events and appends
 // them to the store in few, large transactions (many runs per transaction), which is where
-// SQLite's throughput comes from.
+// SQLite's throughput comes from. A full batch is written by a task of its own while the workers
+// go on queueing the next one, so that parsing and writing overlap; one write runs at a time, in
+// the order the events were queued.
 
 import Ledger
 
@@ -11,17 +13,32 @@ package actor EventWriter {
     private var pending: [RunBatch] = []
     private var pendingIndex: [String: Int] = [:]
     private var pendingCount = 0
-    /// What every flush so far stored.
+    /// The write under way and the batches it holds (queued again if it fails).
+    private var writing: (task: Task<AppendOutcome, any Error>, batches: [RunBatch])?
+    /// What every write so far stored.
     package private(set) var totals = AppendOutcome()
 
-    /// A writer that flushes once `maxPending` events are waiting (and whenever asked).
+    /// A writer that starts a write once `maxPending` events are waiting (and whenever flushed).
     package init(store: LedgerStore, maxPending: Int = 20_000) {
         self.store = store
         self.maxPending = maxPending
     }
 
-    /// Queues `events` of `runID` (in stream order) and flushes when enough are waiting.
-    package func submit(_ events: [RawEvent], of runID: String) throws {
+    /// Queues `events` of `runID` (in stream order) and starts a write when enough are waiting;
+    /// while the write before it is still under way, waits for it first.
+    package func submit(_ events: [RawEvent], of runID: String) async throws {
+        queue(events, of: runID)
+        if pendingCount >= maxPending { try await startWrite() }
+    }
+
+    /// Stores everything queued so far; returns once it is written. On failure the events that
+    /// were not written stay queued.
+    package func flush() async throws {
+        try await startWrite()
+        try await finishWrites()
+    }
+
+    private func queue(_ events: [RawEvent], of runID: String) {
         guard !events.isEmpty else { return }
         if let index = pendingIndex[runID] {
             pending[index].events.append(contentsOf: events)
@@ -30,15 +47,40 @@ package actor EventWriter {
             pending.append(RunBatch(runID: runID, events: events))
         }
         pendingCount += events.count
-        if pendingCount >= maxPending { try flush() }
     }
 
-    /// Appends everything queued in one transaction. On failure the events stay queued.
-    package func flush() throws {
+    /// Hands everything queued to a write of its own, once the write before it has finished.
+    private func startWrite() async throws {
+        try await finishWrites()
         guard pendingCount > 0 else { return }
-        totals += try store.append(pending)
+        let batches = pending
         pending.removeAll(keepingCapacity: true)
         pendingIndex.removeAll(keepingCapacity: true)
         pendingCount = 0
+        writing = (Task.detached { [store] in try store.append(batches) }, batches)
+    }
+
+    /// Waits until no write is under way. Several callers may wait for the same write; the first
+    /// to see it end records its outcome, or queues its events again in front of newer ones.
+    private func finishWrites() async throws {
+        while let current = writing {
+            do {
+                let outcome = try await current.task.value
+                if writing?.task == current.task {
+                    writing = nil
+                    totals += outcome
+                }
+            } catch {
+                if writing?.task == current.task {
+                    writing = nil
+                    let newer = pending
+                    pending.removeAll()
+                    pendingIndex.removeAll()
+                    pendingCount = 0
+                    for batch in current.batches + newer { queue(batch.events, of: batch.runID) }
+                }
+                throw error
+            }
+        }
     }
 }

@@ -20,8 +20,10 @@ package struct IngestOptions: Sendable {
     /// A stream silent for this long is dropped and resumed.
     package var readTimeout: Duration = .seconds(120)
     package var connectTimeout: Duration = .seconds(5)
-    /// How often queued events are written even when few are waiting.
-    package var flushInterval: Duration = .milliseconds(100)
+    /// How often queued events are written even when few are waiting: the most a received event
+    /// waits to be stored. Long enough that, with a thousand streams, writes stay large (each
+    /// transaction rewrites the row of every run it touches).
+    package var flushInterval: Duration = .milliseconds(300)
 
     package init(baseURL: String, apiKey: String? = nil) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
