@@ -61,29 +61,27 @@ struct ArchiveReader {
 
     /// The events `record` holds, in stream order, with their seqs (none in a format-1 archive).
     mutating func contents(of record: ArchiveRecord) throws(LedgerError) -> ArchiveContents {
-        let dictionary = try dictionary(record.dictionaryID, runID: record.runID)
-        do throws(CodecFailure) {
-            let contents = try ArchiveCodec.decode(
-                record.blob, format: record.format, dictionary: dictionary, rawBytes: record.rawBytes)
-            guard contents.events.count == record.eventCount else {
-                throw CodecFailure("it holds \(contents.events.count) events where its row records \(record.eventCount)")
-            }
-            return contents
-        } catch {
-            throw LedgerError.corruptArchive(runID: record.runID, reason: error.reason)
-        }
+        try decode(record, counting: \.events.count, with: ArchiveCodec.decode)
     }
 
     /// The seqs, ids and types of the events `record` holds, without inflating their data.
     mutating func keys(of record: ArchiveRecord) throws(LedgerError) -> ArchivedKeys {
+        try decode(record, counting: \.eventIDs.count, with: ArchiveCodec.keys)
+    }
+
+    /// What `decoder` reads from `record`, checked to hold as many events as its row records.
+    private mutating func decode<Decoded>(
+        _ record: ArchiveRecord, counting count: (Decoded) -> Int,
+        with decoder: (_ blob: [UInt8], _ format: Int, _ dictionary: [UInt8], _ rawBytes: Int) throws(CodecFailure)
+            -> Decoded
+    ) throws(LedgerError) -> Decoded {
         let dictionary = try dictionary(record.dictionaryID, runID: record.runID)
         do throws(CodecFailure) {
-            let keys = try ArchiveCodec.keys(
-                record.blob, format: record.format, dictionary: dictionary, rawBytes: record.rawBytes)
-            guard keys.eventIDs.count == record.eventCount else {
-                throw CodecFailure("it holds \(keys.eventIDs.count) events where its row records \(record.eventCount)")
+            let decoded = try decoder(record.blob, record.format, dictionary, record.rawBytes)
+            guard count(decoded) == record.eventCount else {
+                throw CodecFailure("it holds \(count(decoded)) events where its row records \(record.eventCount)")
             }
-            return keys
+            return decoded
         } catch {
             throw LedgerError.corruptArchive(runID: record.runID, reason: error.reason)
         }
