@@ -18,6 +18,11 @@ package actor EventWriter {
     /// What every write so far stored.
     package private(set) var totals = AppendOutcome()
 
+    /// The events gathered per transaction for `streams` concurrent streams: at least 20,000, and
+    /// about 50 per stream beyond that. Each transaction rewrites the projection row of every run
+    /// it touches, so with many streams at once larger batches keep that cost per event low.
+    package static func batchSize(streams: Int) -> Int { max(20_000, 50 * streams) }
+
     /// A writer that starts a write once `maxPending` events are waiting (and whenever flushed).
     package init(store: LedgerStore, maxPending: Int = 20_000) {
         self.store = store

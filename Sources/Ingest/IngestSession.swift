@@ -86,9 +86,7 @@ package struct IngestSession: Sendable {
                 value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 4096, maximum: readLimit))
         }
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        // Each transaction rewrites the projection row of every run it touches: with many streams
-        // at once, larger batches (about 50 events per stream) keep that cost per event low.
-        let writer = EventWriter(store: store, maxPending: max(20_000, 50 * options.concurrency))
+        let writer = EventWriter(store: store, maxPending: EventWriter.batchSize(streams: options.concurrency))
         let flushing = Task { [flushInterval = options.flushInterval] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: flushInterval)

@@ -5,6 +5,7 @@
 
 import Foundation
 import GRDB
+import Ingest
 import Ledger
 import Query
 
@@ -12,8 +13,6 @@ struct ProjectionBenchmark {
     var runs = 20_000
     /// Steps per run; with the state, message and result events a run has about 50 events.
     var stepsPerRun = 43
-    /// Events per append: what Ingest's EventWriter gathers into one transaction.
-    var batchSize = 20_000
     /// Runs streamed at once in the interleaved shape.
     var concurrentRuns = 1_000
     var seed: UInt64 = 42
@@ -32,11 +31,19 @@ struct ProjectionBenchmark {
         let total = streams.reduce(0) { $0 + $1.events.count }
         print(
             "projection benchmark: \(total.formatted()) events in \(runs.formatted()) runs, "
-                + "~\(batchSize.formatted()) events per append (one transaction), best of \(repetitions)")
+                + "events per append (one transaction) as ingest gathers them, best of \(repetitions)")
         var store: LedgerStore?
+        let wholeRunBatch = EventWriter.batchSize(streams: 1)
+        let interleavedBatch = EventWriter.batchSize(streams: concurrentRuns)
         for (shape, calls) in [
-            ("one run at a time", wholeRunCalls(streams, eventsPerCall: batchSize)),
-            ("\(concurrentRuns.formatted()) runs interleaved", interleavedCalls(streams, runsAtOnce: concurrentRuns, eventsPerCall: batchSize)),
+            (
+                "one run at a time, \(wholeRunBatch.formatted()) per append",
+                wholeRunCalls(streams, eventsPerCall: wholeRunBatch)
+            ),
+            (
+                "\(concurrentRuns.formatted()) runs interleaved, \(interleavedBatch.formatted()) per append",
+                interleavedCalls(streams, runsAtOnce: concurrentRuns, eventsPerCall: interleavedBatch)
+            ),
         ] {
             var without = Timing.worst
             var live = Timing.worst
