@@ -2,12 +2,24 @@
 // in one pass over its UTF-8 bytes and without building a tree. It accepts exactly what
 // `JSONValue.parse` accepts and, like `JSONValue`'s subscript, takes the first member of a name.
 
-/// A string value's content (between the quotes) in the scanned bytes.
+/// A span of the scanned bytes: a string value's content (between the quotes) or a number's text.
+/// Kept in 32-bit offsets (event data is at most SQLite's 1 GB), since the prescan of a large
+/// append holds many of them.
 struct TextSlice {
-    var start: Int
-    var end: Int
+    private var from: UInt32
+    private var to: UInt32
     /// Whether it contains a backslash escape, so its bytes are not its text.
     var escaped: Bool
+
+    init(start: Int, end: Int, escaped: Bool) {
+        from = UInt32(start)
+        to = UInt32(end)
+        self.escaped = escaped
+    }
+
+    var start: Int { Int(from) }
+    var end: Int { Int(to) }
+    var range: Range<Int> { start..<end }
 }
 
 /// The projection fields of one event's data; every slice points into the scanned bytes.
@@ -20,11 +32,11 @@ struct ScannedFields {
     var task: TextSlice?
     var cuaVersion: TextSlice?
     /// The text of the `step` number.
-    var step: Range<Int>?
+    var step: TextSlice?
     /// `action.type`.
     var actionType: TextSlice?
     /// The text of the `result.steps` number.
-    var resultSteps: Range<Int>?
+    var resultSteps: TextSlice?
     /// `result.error` when it is a string.
     var errorText: TextSlice?
     /// `result.error.code` when `error` is an object.
@@ -116,7 +128,8 @@ struct EventScanner {
     }
 
     /// The value of a number, with `JSONValue.intValue`'s rules.
-    static func integer(_ range: Range<Int>, in bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+    static func integer(_ slice: TextSlice, in bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        let range = slice.range
         if range.count <= 18, !range.isEmpty, range.allSatisfy({ bytes[$0] &- zero < 10 }) {
             return range.reduce(0) { $0 * 10 + Int64(bytes[$1] &- zero) }
         }
@@ -303,11 +316,11 @@ struct EventScanner {
     }
 
     /// Reads a value, keeping its text in `slot` when it is a number.
-    private mutating func number(into slot: inout Range<Int>?) -> Bool {
+    private mutating func number(into slot: inout TextSlice?) -> Bool {
         guard i < bytes.count, bytes[i] == minus || bytes[i] &- zero < 10 else { return value() }
         let start = i
         guard number() else { return false }
-        slot = start..<i
+        slot = TextSlice(start: start, end: i, escaped: false)
         return true
     }
 

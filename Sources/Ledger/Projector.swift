@@ -63,13 +63,20 @@ struct Projector {
         try catchUp(replayingArchives: replayingArchives, progressInterval: progressInterval, progress: progress)
     }
 
-    /// Applies a new event the append just stored as `seq`.
-    mutating func apply(_ event: RawEvent, seq: Int64, runKey: Int64, runID: String) throws {
+    /// Applies a new event the append just stored as `seq`, with its data's scan when the caller
+    /// has it already (see `EventPrescan`).
+    mutating func apply(
+        _ event: RawEvent, scanned: UnsafePointer<ScannedEvent>? = nil, seq: Int64, runKey: Int64, runID: String
+    ) throws {
         var data = event.data
         try data.withUTF8 { bytes in
-            try apply(
-                seq: seq, runKey: runKey, runID: runID, eventID: event.eventID, sseType: event.type, data: bytes,
-                receivedAt: event.receivedAt)
+            func apply(_ scanned: UnsafePointer<ScannedEvent>) throws {
+                try self.apply(
+                    seq: seq, runKey: runKey, runID: runID, eventID: event.eventID, data: bytes,
+                    scanned: scanned, receivedAt: event.receivedAt)
+            }
+            if let scanned { return try apply(scanned) }
+            try withUnsafePointer(to: ScannedEvent(bytes, sseType: event.type), apply)
         }
     }
 
@@ -130,10 +137,11 @@ struct Projector {
             guard code == SQLITE_ROW else { throw StatementBinding.error(code, in: db) }
             let data = UnsafeBufferPointer(
                 start: sqlite3_column_text(rows, 4), count: Int(sqlite3_column_bytes(rows, 4)))
+            var scanned = ScannedEvent(data, sseType: StatementBinding.columnText(rows, 3))
             try apply(
                 seq: sqlite3_column_int64(rows, 0), runKey: sqlite3_column_int64(rows, 1), runID: nil,
-                eventID: StatementBinding.columnText(rows, 2), sseType: StatementBinding.columnText(rows, 3),
-                data: data, receivedAt: sqlite3_column_int64(rows, 5))
+                eventID: StatementBinding.columnText(rows, 2),
+                data: data, scanned: &scanned, receivedAt: sqlite3_column_int64(rows, 5))
             try advance()
         }
         progress(applied, total)
@@ -142,16 +150,15 @@ struct Projector {
     // MARK: - Folding one event
 
     private mutating func apply(
-        seq: Int64, runKey: Int64, runID: String?, eventID: String, sseType: String,
-        data: UnsafeBufferPointer<UInt8>, receivedAt: Int64
+        seq: Int64, runKey: Int64, runID: String?, eventID: String,
+        data: UnsafeBufferPointer<UInt8>, scanned: UnsafePointer<ScannedEvent>, receivedAt: Int64
     ) throws {
         // The run's state is swapped out of the cache and back, so it is changed in place. A throw
         // leaves a placeholder behind, which is harmless: every caller drops the cache on errors.
         let slot = cache.runs.index(forKey: runKey)
         var run = RunProjection(runKey: runKey, runID: "")
         if let slot { swap(&run, &cache.runs.values[slot]) } else { run = try load(runKey, runID: runID) }
-        let fields = EventScanner.scan(data) ?? ScannedFields()
-        let at = fields.ts.flatMap { EventScanner.time($0, in: data) } ?? receivedAt
+        let at = scanned.pointee.time ?? receivedAt
         run.events += 1
         run.lastSeq = seq
         run.lastEventID = eventID
@@ -160,30 +167,30 @@ struct Projector {
             run.identityChanged = true
         }
         run.lastAt = max(run.lastAt, at)
-        if run.machineID == nil, let slice = fields.machineID {
+        if run.machineID == nil, let slice = scanned.pointee.fields.machineID {
             run.machineID = EventScanner.text(slice, in: data)
             run.identityChanged = true
         }
-        if run.task == nil, let slice = fields.task {
+        if run.task == nil, let slice = scanned.pointee.fields.task {
             run.task = EventScanner.text(slice, in: data)
             run.identityChanged = true
         }
-        if run.cuaVersion == nil, let slice = fields.cuaVersion {
+        if run.cuaVersion == nil, let slice = scanned.pointee.fields.cuaVersion {
             run.cuaVersion = EventScanner.text(slice, in: data)
             run.identityChanged = true
         }
-        if let slice = fields.state,
+        if let slice = scanned.pointee.fields.state,
             !(run.current.map { EventScanner.text(slice, in: data, equals: $0.state) } ?? false)
         {
             enter(EventScanner.text(slice, in: data), at: at, seq: seq, run: &run)
         }
-        switch EventScanner.kind(fields.event, in: data, sseType: sseType) {
+        switch scanned.pointee.kind {
         case .step:
-            try step(fields, data: data, at: at, seq: seq, run: &run)
+            try step(scanned, data: data, at: at, seq: seq, run: &run)
         case .result:
-            run.reportedSteps = fields.resultSteps.flatMap { EventScanner.integer($0, in: data) }
-            run.resultError = (fields.errorCode ?? fields.errorText).map { EventScanner.text($0, in: data) }
-                .flatMap { $0.isEmpty ? nil : $0 }
+            run.reportedSteps = scanned.pointee.reportedSteps
+            run.resultError = (scanned.pointee.fields.errorCode ?? scanned.pointee.fields.errorText)
+                .map { EventScanner.text($0, in: data) }.flatMap { $0.isEmpty ? nil : $0 }
         case .other: break
         }
         if !run.dirty {
@@ -211,7 +218,8 @@ struct Projector {
 
     /// Costs a step at the price of its time and buffers its `steps` row.
     private mutating func step(
-        _ fields: ScannedFields, data: UnsafeBufferPointer<UInt8>, at: Int64, seq: Int64, run: inout RunProjection
+        _ scanned: UnsafePointer<ScannedEvent>, data: UnsafeBufferPointer<UInt8>, at: Int64, seq: Int64,
+        run: inout RunProjection
     ) throws {
         let price = prices.micros(at: at)
         run.steps += 1
@@ -221,8 +229,8 @@ struct Projector {
         stepRows.append(
             PendingStep(
                 seq: seq, runKey: run.runKey, position: run.events,
-                step: fields.step.flatMap { EventScanner.integer($0, in: data) }, at: at, gap: gap, price: price),
-            actionType: fields.actionType, message: fields.message, in: data)
+                step: scanned.pointee.step, at: at, gap: gap, price: price),
+            actionType: scanned.pointee.fields.actionType, message: scanned.pointee.fields.message, in: data)
         if stepRows.count >= StepRows.capacity { try stepRows.write(db) }
     }
 

@@ -50,11 +50,14 @@ extension LedgerStore {
                         cache = StreamCache(dataVersion: version)
                     }
                     var appender = try EventAppender(db)
+                    let prescan = projections == .live ? EventPrescan(batches) : nil
                     var projector = projections == .live ? try Projector(db, taking: &cache.projections) : nil
                     var outcome = AppendOutcome()
-                    for batch in batches where !batch.events.isEmpty {
+                    for (index, batch) in batches.enumerated() where !batch.events.isEmpty {
                         var state = try cache.streams[batch.runID] ?? appender.openStream(batch.runID)
-                        outcome += try appender.append(batch, to: &state, projector: &projector)
+                        outcome += try appender.append(
+                            batch, to: &state, projector: &projector,
+                            scanned: { prescan?.event($0, ofBatch: index) })
                         try appender.save(state)
                         cache.streams[batch.runID] = state
                     }
@@ -132,14 +135,16 @@ private struct EventAppender {
             ])
     }
 
-    /// Appends one run's events, handing each new one to `projector`. After a duplicate, the next
-    /// event is looked up before hashing, since redeliveries come in runs (a replay from an old resume point).
-    mutating func append(_ batch: RunBatch, to state: inout StreamState, projector: inout Projector?) throws
-        -> AppendOutcome
-    {
+    /// Appends one run's events, handing each new one to `projector` with its scan (`scanned`, by
+    /// index in the batch). After a duplicate, the next event is looked up before hashing, since
+    /// redeliveries come in runs (a replay from an old resume point).
+    mutating func append(
+        _ batch: RunBatch, to state: inout StreamState, projector: inout Projector?,
+        scanned: (Int) -> UnsafePointer<ScannedEvent>?
+    ) throws -> AppendOutcome {
         var outcome = AppendOutcome()
         var expectDuplicate = false
-        for event in batch.events {
+        for (index, event) in batch.events.enumerated() {
             if state.archived, try classifyArchived(event, runKey: state.runKey, outcome: &outcome) {
                 continue
             }
@@ -150,7 +155,8 @@ private struct EventAppender {
                 after: state.head, eventID: event.eventID, type: event.type, data: event.data,
                 receivedAt: event.receivedAt)
             if try insert(event, hash: hash, runKey: state.runKey) {
-                try projector?.apply(event, seq: db.lastInsertedRowID, runKey: state.runKey, runID: batch.runID)
+                try projector?.apply(
+                    event, scanned: scanned(index), seq: db.lastInsertedRowID, runKey: state.runKey, runID: batch.runID)
                 state.head = hash
                 state.count += 1
                 if let resumeID = event.resumeID { state.resumeID = resumeID }

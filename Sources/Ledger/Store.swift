@@ -13,12 +13,13 @@ package final class LedgerStore: Sendable {
     let queue: DatabaseQueue
     let streamCache = Mutex(StreamCache())
 
-    /// Settings of every connection: WAL with NORMAL sync (durable at checkpoints, never corrupt),
+    /// Settings of every connection: 8 KiB pages for a new file (appends measured fastest with
+    /// them, projections live or not), WAL with NORMAL sync (durable at checkpoints, never corrupt),
     /// a 64 MiB page cache so the key index of many interleaved runs stays in memory, and a larger
     /// WAL between checkpoints so pages written by consecutive batches are copied back once.
     package static let connectionPragmas = """
-        PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;
-        PRAGMA wal_autocheckpoint = 8192
+        PRAGMA page_size = 8192; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;
+        PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 8192
         """
 
     /// Sets up a connection to a Ledger file: `connectionPragmas`, the table-valued function the
