@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
@@ -47,11 +48,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "LedgerPostgres",
+            dependencies: [
+                "Ledger",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "Query", dependencies: ["Ledger"]),
         .executableTarget(
             name: "ledgerctl",
             dependencies: [
-                "Ledger", "Ingest", "Query", "CoastySim",
+                "Ledger", "LedgerPostgres", "Ingest", "Query", "CoastySim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -65,12 +75,25 @@ let package = Package(
             ]
         ),
         // Builders of test data shared by the test targets (not shipped in any product).
-        .target(name: "LedgerTestSupport", dependencies: ["Ledger"], path: "Tests/LedgerTestSupport"),
+        .target(
+            name: "LedgerTestSupport",
+            dependencies: [
+                "Ledger",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/LedgerTestSupport"
+        ),
         .testTarget(
             name: "LedgerTests",
             dependencies: ["Ledger", "LedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             // Stores and transcripts the tests read by path.
             exclude: ["Fixtures"]
+        ),
+        // One set of store tests, run against SQLite and (with LEDGER_TEST_POSTGRES) PostgreSQL.
+        .testTarget(
+            name: "EventStoreTests",
+            dependencies: ["Ledger", "LedgerPostgres", "LedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "QueryTests",
@@ -86,7 +109,9 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Ledger", "CoastySim", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Ledger", "LedgerPostgres", "CoastySim", "LedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -8,7 +8,7 @@ import Ledger
 
 /// Collects events from concurrent workers and appends them in grouped transactions.
 package actor EventWriter {
-    private let store: LedgerStore
+    private let store: any EventStore
     private let maxPending: Int
     private var pending: [RunBatch] = []
     private var pendingIndex: [String: Int] = [:]
@@ -24,7 +24,7 @@ package actor EventWriter {
     package static func batchSize(streams: Int) -> Int { max(20_000, 50 * streams) }
 
     /// A writer that starts a write once `maxPending` events are waiting (and whenever flushed).
-    package init(store: LedgerStore, maxPending: Int = 20_000) {
+    package init(store: any EventStore, maxPending: Int = 20_000) {
         self.store = store
         self.maxPending = maxPending
     }
@@ -62,7 +62,7 @@ package actor EventWriter {
         pending.removeAll(keepingCapacity: true)
         pendingIndex.removeAll(keepingCapacity: true)
         pendingCount = 0
-        writing = (Task.detached { [store] in try store.append(batches) }, batches)
+        writing = (Task.detached { [store] in try await store.append(batches) }, batches)
     }
 
     /// Waits until no write is under way. Several callers may wait for the same write; the first

@@ -55,11 +55,11 @@ package struct IngestReport: Sendable, Equatable {
 
 /// Streams runs into a store.
 package struct IngestSession: Sendable {
-    package let store: LedgerStore
+    package let store: any EventStore
     package let options: IngestOptions
     package let counters = IngestCounters()
 
-    package init(store: LedgerStore, options: IngestOptions) {
+    package init(store: any EventStore, options: IngestOptions) {
         self.store = store
         self.options = options
     }

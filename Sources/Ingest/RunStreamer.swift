@@ -21,7 +21,7 @@ struct RunStreamer: Sendable {
     let runID: String
     let client: HTTPClient
     let options: IngestOptions
-    let store: LedgerStore
+    let store: any EventStore
     let writer: EventWriter
     let counters: IngestCounters
 
@@ -44,7 +44,7 @@ struct RunStreamer: Sendable {
             let resumeID: String
             do {
                 try await writer.flush()
-                resumeID = try store.stream(of: runID)?.resumeID ?? ""
+                resumeID = try await store.stream(of: runID)?.resumeID ?? ""
             } catch {
                 outcome.error = .storage(runID: runID, reason: "\(error.localizedDescription)")
                 return outcome
@@ -153,7 +153,7 @@ struct RunStreamer: Sendable {
     /// complete before this connection, whose stream the server ends at once.
     private func storedRunIsTerminal() async throws -> Bool {
         try await writer.flush()
-        guard let event = try store.lastEvent(of: runID) else { return false }
+        guard let event = try await store.lastEvent(of: runID) else { return false }
         return EventFacts.terminalState(inData: event.data) != nil
     }
 

@@ -75,4 +75,13 @@ package struct StoredEvent: Sendable, Equatable {
     package var receivedAt: Int64
     /// The run's hash chain value after this event.
     package var hash: [UInt8]
+
+    package init(position: Int, eventID: String, type: String, data: String, receivedAt: Int64, hash: [UInt8]) {
+        self.position = position
+        self.eventID = eventID
+        self.type = type
+        self.data = data
+        self.receivedAt = receivedAt
+        self.hash = hash
+    }
 }

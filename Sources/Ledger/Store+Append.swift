@@ -41,7 +41,7 @@ extension LedgerStore {
     /// batches of different runs may come in any order (as concurrent ingest produces them).
     /// Live, the projections include the new events when this returns (see `ProjectionMode`).
     @discardableResult
-    package func append(_ batches: [RunBatch], projections: ProjectionMode = .live) throws -> AppendOutcome {
+    package func append(_ batches: [RunBatch], projections: ProjectionMode) throws -> AppendOutcome {
         try streamCache.withLock { cache in
             do {
                 return try write("appending events") { db in

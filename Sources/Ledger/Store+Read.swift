@@ -12,6 +12,14 @@ package struct Conflict: Sendable, Equatable {
     package var type: String
     package var data: String
     package var receivedAt: Int64
+
+    package init(runID: String, eventID: String, type: String, data: String, receivedAt: Int64) {
+        self.runID = runID
+        self.eventID = eventID
+        self.type = type
+        self.data = data
+        self.receivedAt = receivedAt
+    }
 }
 
 /// A run's stream as the store tracks it.
@@ -22,6 +30,14 @@ package struct StreamSummary: Sendable, Equatable {
     package var resumeID: String
     package var firstReceivedAt: Int64?
     package var lastReceivedAt: Int64?
+
+    package init(runID: String, eventCount: Int, resumeID: String, firstReceivedAt: Int64?, lastReceivedAt: Int64?) {
+        self.runID = runID
+        self.eventCount = eventCount
+        self.resumeID = resumeID
+        self.firstReceivedAt = firstReceivedAt
+        self.lastReceivedAt = lastReceivedAt
+    }
 }
 
 extension LedgerStore {

@@ -28,6 +28,14 @@ package struct IntegrityProblem: Sendable, Equatable {
     package var position: Int?
     package var kind: Kind
     package var detail: String
+
+    package init(runID: String, eventID: String?, position: Int?, kind: Kind, detail: String) {
+        self.runID = runID
+        self.eventID = eventID
+        self.position = position
+        self.kind = kind
+        self.detail = detail
+    }
 }
 
 /// What `verify` checked and found.
@@ -35,6 +43,8 @@ package struct VerificationReport: Sendable, Equatable {
     package var runs = 0
     package var events = 0
     package var problems: [IntegrityProblem] = []
+
+    package init() {}
 
     package var isIntact: Bool { problems.isEmpty }
 }

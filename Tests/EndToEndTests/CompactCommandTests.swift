@@ -6,6 +6,7 @@ import CoastySim
 import Foundation
 import GRDB
 import Ledger
+import LedgerTestSupport
 import Testing
 
 @Suite struct CompactCommandTests {

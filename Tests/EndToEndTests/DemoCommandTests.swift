@@ -3,6 +3,7 @@
 
 import Foundation
 import Ledger
+import LedgerTestSupport
 import Testing
 
 @Suite struct DemoCommandTests {

@@ -6,6 +6,8 @@
 import CoastySim
 import Foundation
 import Ledger
+import LedgerPostgres
+import LedgerTestSupport
 import Testing
 
 /// What Ledger must hold for a run whose server log is `log`: keys by design.md's rule.
@@ -28,16 +30,20 @@ func expectedEvents(_ log: [SimEvent]) -> [(key: String, type: String, data: Str
 
 /// Checks that every run's stored events equal the simulator's log exactly.
 func expectStoreMatches(_ sim: CoastySim, runs: [String], db: String) async throws {
-    let store = try LedgerStore(path: db, create: false)
+    try await expectStoreMatches(sim, runs: runs, store: LedgerStore(path: db, create: false))
+}
+
+/// Checks that every run's events in `store` equal the simulator's log exactly and chain intact.
+func expectStoreMatches(_ sim: CoastySim, runs: [String], store: any EventStore) async throws {
     for run in runs {
         let expected = expectedEvents(await sim.log(of: run))
-        let stored = try store.events(of: run)
+        let stored = try await store.events(of: run)
         #expect(stored.count == expected.count, "run \(run): \(stored.count) stored, \(expected.count) sent")
         #expect(stored.map(\.eventID) == expected.map(\.key), "run \(run): keys differ")
         #expect(stored.map(\.type) == expected.map(\.type), "run \(run): types differ")
         #expect(stored.map(\.data) == expected.map(\.data), "run \(run): data differs")
     }
-    #expect(try store.verify().isIntact)
+    #expect(try await store.verify(progressInterval: 250_000) { _ in }.isIntact)
 }
 
 @Suite(.serialized) struct IngestEndToEndTests {
@@ -133,6 +139,51 @@ func expectStoreMatches(_ sim: CoastySim, runs: [String], db: String) async thro
         let results = try await [first, second]
         for result in results { #expect(result.status == 0, "\(result.stderr)") }
         try await expectStoreMatches(sim, runs: runs, db: db)
+    }
+
+    @Test(.enabled(if: TestPostgres.serverURL != nil, "needs LEDGER_TEST_POSTGRES"))
+    func fourIngestProcessesIntoPostgresStoreEachEventOnceAsSQLiteDoes() async throws {
+        let (sim, url, runs) = try await startSim(runs: 40, faults: hostileFaults, seed: 15)
+        defer { Task { await sim.stop() } }
+        let postgres = try await TestPostgres.makeDatabase()
+        // Four workers, each given three quarters of the runs, in its own order: every run is
+        // streamed by three processes at once.
+        let lists = try (0..<4).map { worker in
+            let mine = runs.enumerated().filter { ($0.offset + worker) % 4 != 0 }.map(\.element)
+            let path = scratch.path("runs-\(worker).txt")
+            try (worker % 2 == 0 ? mine : mine.reversed()).joined(separator: "\n")
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let results = try await withThrowingTaskGroup(of: ProcessResult.self) { group in
+            for list in lists {
+                group.addTask {
+                    try await ledgerctl([
+                        "ingest", "--runs-file", list, "--base-url", url.absoluteString,
+                        "--api-key", sim.configuration.apiKey, "--store", postgres, "--concurrency", "8",
+                    ])
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for result in results { #expect(result.status == 0, "\(result.stderr)") }
+        let store = try await PostgresStore(url: postgres)
+        try await expectStoreMatches(sim, runs: runs, store: store)
+        let verify = try await ledgerctl(["verify", "--store", postgres])
+        #expect(verify.status == 0, "\(verify.stderr)")
+
+        let sqlite = try await ledgerctl([
+            "ingest", "--runs-file", try runsFile(runs), "--base-url", url.absoluteString,
+            "--api-key", sim.configuration.apiKey, "--db", db,
+        ])
+        #expect(sqlite.status == 0, "\(sqlite.stderr)")
+        let file = try LedgerStore(path: db, create: false)
+        // Arrival times (and so the hashes) differ between the two ingests; the content may not.
+        func content(_ events: [StoredEvent]) -> [String] { events.map { "\($0.eventID) \($0.type) \($0.data)" } }
+        for run in runs {
+            #expect(content(try await store.events(of: run)) == content(try file.events(of: run)), "run \(run)")
+            #expect(try await store.stream(of: run)?.resumeID == file.stream(of: run)?.resumeID)
+        }
     }
 
     @Test func wrongKeyFailsEachRunWithOneClearLine() async throws {

@@ -30,6 +30,7 @@ func startLedgerctl(
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     env["LEDGER_DB"] = nil
+    env["LEDGER_STORE"] = nil
     env["COASTY_API_KEY"] = nil
     env["COASTY_BASE_URL"] = nil
     for (key, value) in environment { env[key] = value }
@@ -80,20 +81,6 @@ func readToEnd(_ pipe: Pipe) async -> Data {
     await withCheckedContinuation { continuation in
         DispatchQueue.global().async { continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }
     }
-}
-
-/// A scratch directory removed when the test ends.
-final class ScratchDirectory {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
 }
 
 /// The repository's Examples folder.

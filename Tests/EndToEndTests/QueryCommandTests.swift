@@ -3,6 +3,7 @@
 // echoed with a caret under the spot on stderr and exit 1; and each report's --show-query.
 
 import Foundation
+import LedgerTestSupport
 import Testing
 
 @Suite struct QueryCommandTests {

@@ -3,6 +3,7 @@
 // exact cent, progress on stderr only, and usage errors that name the option and exit 2.
 
 import Foundation
+import LedgerTestSupport
 import Testing
 
 @Suite struct ReportCommandTests {

@@ -3,7 +3,7 @@
 import Foundation
 
 /// A directory under the system temporary folder, deleted on deinit.
-package final class ScratchDirectory {
+package final class ScratchDirectory: Sendable {
     package let url: URL
 
     package init() throws {

@@ -3,18 +3,45 @@
 import ArgumentParser
 import Foundation
 import Ledger
+import LedgerPostgres
 
 struct StoreOptions: ParsableArguments {
+    @Option(
+        name: .customLong("store"),
+        help: """
+            The store: a SQLite file, or postgres://user@host:port/database for a PostgreSQL store \
+            (default: $LEDGER_STORE, else --db).
+            """)
+    var storeLocation: String?
+
     @Option(name: .long, help: "The Ledger database file (default: $LEDGER_DB, else ./ledger.sqlite).")
     var db: String?
 
-    var path: String {
-        db ?? ProcessInfo.processInfo.environment["LEDGER_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "ledger.sqlite"
+    /// The store named by the flags or the environment: a file path or a PostgreSQL URL.
+    var location: String {
+        let environment = ProcessInfo.processInfo.environment
+        func nonEmpty(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        return storeLocation ?? db ?? nonEmpty("LEDGER_STORE") ?? nonEmpty("LEDGER_DB") ?? "ledger.sqlite"
     }
 
-    /// Opens the store; reading commands pass `create: false` so a mistyped path is an error, not a new file.
+    /// The SQLite file path of `location`, or nil when it names a PostgreSQL store.
+    var path: String? { PostgresStore.isURL(location) ? nil : location }
+
+    /// Opens the SQLite store; reading commands pass `create: false` so a mistyped path is an error,
+    /// not a new file. Commands that only SQLite supports so far refuse a PostgreSQL store here.
     func open(create: Bool = false) throws -> LedgerStore {
-        try LedgerStore(path: path, create: create)
+        guard let path else {
+            throw ValidationError(
+                "this command reads a SQLite store only so far; a PostgreSQL store supports ingest and verify "
+                    + "(copy a SQLite store there with `ledgerctl migrate-store`)")
+        }
+        return try LedgerStore(path: path, create: create)
+    }
+
+    /// Opens the store `location` names, SQLite or PostgreSQL, as an event store.
+    func openEventStore(create: Bool = false) async throws -> any EventStore {
+        guard let path else { return try await PostgresStore(url: location) }
+        return try LedgerStore(path: path, create: create)
     }
 }
 

@@ -49,11 +49,11 @@ struct IngestCommand: AsyncParsableCommand {
         var options = IngestOptions(baseURL: try api.resolvedBaseURL(), apiKey: api.resolvedAPIKey)
         options.concurrency = concurrency
         options.backoff.maxAttempts = maxAttempts
-        try await Self.ingest(runs, into: try store.open(create: true), options: options)
+        try await Self.ingest(runs, into: try await store.openEventStore(create: true), options: options)
     }
 
     /// Streams `runs` with progress on stderr and a summary; throws `CommandExit(1)` unless every run finished.
-    static func ingest(_ runs: [String], into store: LedgerStore, options: IngestOptions) async throws {
+    static func ingest(_ runs: [String], into store: any EventStore, options: IngestOptions) async throws {
         let session = IngestSession(store: store, options: options)
         let report = try await IngestProgressPrinter(counters: session.counters, total: runs.count).whileRunning {
             try await withSignalCancellation { try await session.run(runs) }

@@ -21,7 +21,9 @@ struct Verify: AsyncParsableCommand {
     @OptionGroup var output: FormatOptions
 
     func run() async throws {
-        let report = try store.open().verify { checked in printStatus("verify: \(checked) events checked…") }
+        let report = try await store.openEventStore().verify(progressInterval: 250_000) { checked in
+            printStatus("verify: \(checked) events checked…")
+        }
         if report.isIntact {
             printStatus("verify: \(report.runs) runs, \(report.events) events: intact")
             return

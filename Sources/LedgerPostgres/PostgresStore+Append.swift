@@ -1,0 +1,177 @@
+// Appending to the PostgreSQL store: one transaction per call, a few statements each taking
+// every event of the call as arrays (unnest), whatever the number of runs.
+
+import Ledger
+import NIOCore
+import PostgresNIO
+
+extension PostgresStore {
+    /// Appends the events of many runs in one transaction (see `EventStore.append(_:)`). Each run's
+    /// stream row is locked first, so concurrent appends to one run chain one after the other.
+    @discardableResult
+    package func append(_ batches: [RunBatch]) async throws -> AppendOutcome {
+        var runIDs: [String] = []
+        var eventsByRun: [String: [RawEvent]] = [:]
+        for batch in batches where !batch.events.isEmpty {
+            if eventsByRun[batch.runID] == nil { runIDs.append(batch.runID) }
+            eventsByRun[batch.runID, default: []] += batch.events
+        }
+        guard !runIDs.isEmpty else { return AppendOutcome() }
+        let lockOrder = runIDs.sorted()
+        return try await transaction("appending events") { connection in
+            let genesis = lockOrder.map { ByteBuffer(bytes: HashChain.genesis(runID: $0)) }
+            try await connection.query(
+                """
+                INSERT INTO streams (run_id, head_hash)
+                SELECT run_id, head_hash FROM unnest(\(lockOrder)::text[], \(genesis)::bytea[]) AS u(run_id, head_hash)
+                ORDER BY run_id
+                ON CONFLICT (run_id) DO NOTHING
+                """, logger: Self.logger)
+            var streams: [String: PostgresStream] = [:]
+            for try await (runKey, runID, count, head, resumeID, first, last) in try await connection.query(
+                """
+                SELECT run_key, run_id, event_count, head_hash, resume_id, first_received_at, last_received_at
+                FROM streams WHERE run_id = ANY(\(lockOrder)::text[]) ORDER BY run_id FOR UPDATE
+                """, logger: Self.logger
+            ).decode((Int64, String, Int64, ByteBuffer, String, Int64?, Int64?).self) {
+                streams[runID] = PostgresStream(
+                    runKey: runKey, count: count, head: Array(head.readableBytesView), resumeID: resumeID,
+                    firstReceivedAt: first, lastReceivedAt: last)
+            }
+            var known = try await storedContent(of: runIDs, eventsByRun, streams, on: connection)
+            var outcome = AppendOutcome()
+            var inserts = EventRows()
+            var conflicts = EventRows()
+            var changed: [PostgresStream] = []
+            for runID in runIDs {
+                guard var stream = streams[runID] else { continue }
+                let before = stream.count
+                for event in eventsByRun[runID] ?? [] {
+                    let key = EventKey(runKey: stream.runKey, eventID: event.eventID)
+                    if let stored = known[key] {
+                        if stored.type == event.type && stored.data == event.data {
+                            outcome.duplicate += 1
+                        } else {
+                            conflicts.append(
+                                event, runKey: stream.runKey, position: 0,
+                                digest: HashChain.contentDigest(type: event.type, data: event.data))
+                            outcome.conflict += 1
+                        }
+                        continue
+                    }
+                    stream.head = HashChain.next(
+                        after: stream.head, eventID: event.eventID, type: event.type, data: event.data,
+                        receivedAt: event.receivedAt)
+                    stream.count += 1
+                    if let resumeID = event.resumeID { stream.resumeID = resumeID }
+                    stream.firstReceivedAt = stream.firstReceivedAt ?? event.receivedAt
+                    stream.lastReceivedAt = event.receivedAt
+                    inserts.append(event, runKey: stream.runKey, position: stream.count, digest: stream.head)
+                    known[key] = (event.type, event.data)
+                    outcome.new += 1
+                }
+                if stream.count != before { changed.append(stream) }
+            }
+            if !inserts.runKeys.isEmpty {
+                try await connection.query(
+                    """
+                    INSERT INTO events (run_key, position, event_id, type, data, received_at, hash)
+                    SELECT * FROM unnest(\(inserts.runKeys)::bigint[], \(inserts.positions)::bigint[],
+                        \(inserts.eventIDs)::text[], \(inserts.types)::text[], \(inserts.data)::text[],
+                        \(inserts.receivedAt)::bigint[], \(inserts.digests)::bytea[])
+                    ON CONFLICT (run_key, event_id) DO NOTHING
+                    """, logger: Self.logger)
+            }
+            if !conflicts.runKeys.isEmpty {
+                try await connection.query(
+                    """
+                    INSERT INTO conflicts (run_key, event_id, type, data, received_at, data_hash)
+                    SELECT * FROM unnest(\(conflicts.runKeys)::bigint[], \(conflicts.eventIDs)::text[],
+                        \(conflicts.types)::text[], \(conflicts.data)::text[], \(conflicts.receivedAt)::bigint[],
+                        \(conflicts.digests)::bytea[])
+                    ON CONFLICT (run_key, event_id, data_hash) DO NOTHING
+                    """, logger: Self.logger)
+            }
+            if !changed.isEmpty {
+                try await connection.query(
+                    """
+                    UPDATE streams AS s SET event_count = u.event_count, head_hash = u.head_hash,
+                        resume_id = u.resume_id, first_received_at = u.first_received_at,
+                        last_received_at = u.last_received_at
+                    FROM unnest(\(changed.map(\.runKey))::bigint[], \(changed.map(\.count))::bigint[],
+                        \(changed.map { ByteBuffer(bytes: $0.head) })::bytea[], \(changed.map(\.resumeID))::text[],
+                        \(changed.map { $0.firstReceivedAt ?? 0 })::bigint[], \(changed.map { $0.lastReceivedAt ?? 0 })::bigint[])
+                        AS u(run_key, event_count, head_hash, resume_id, first_received_at, last_received_at)
+                    WHERE s.run_key = u.run_key
+                    """, logger: Self.logger)
+            }
+            return outcome
+        }
+    }
+
+    /// The stored type and data of every key among `eventsByRun` that the store already has.
+    private func storedContent(
+        of runIDs: [String], _ eventsByRun: [String: [RawEvent]], _ streams: [String: PostgresStream],
+        on connection: PostgresConnection
+    ) async throws -> [EventKey: (type: String, data: String)] {
+        var runKeys: [Int64] = []
+        var eventIDs: [String] = []
+        for runID in runIDs {
+            // A run with no events yet has no keys to look up.
+            guard let stream = streams[runID], stream.count > 0 else { continue }
+            for event in eventsByRun[runID] ?? [] {
+                runKeys.append(stream.runKey)
+                eventIDs.append(event.eventID)
+            }
+        }
+        var known: [EventKey: (type: String, data: String)] = [:]
+        guard !runKeys.isEmpty else { return known }
+        for try await (runKey, eventID, type, data) in try await connection.query(
+            """
+            SELECT e.run_key, e.event_id, e.type, e.data
+            FROM unnest(\(runKeys)::bigint[], \(eventIDs)::text[]) AS k(run_key, event_id)
+            JOIN events e ON e.run_key = k.run_key AND e.event_id = k.event_id
+            """, logger: Self.logger
+        ).decode((Int64, String, String, String).self) {
+            known[EventKey(runKey: runKey, eventID: eventID)] = (type, data)
+        }
+        return known
+    }
+}
+
+/// A run's stream row as an append reads and moves it.
+private struct PostgresStream {
+    var runKey: Int64
+    var count: Int64
+    var head: [UInt8]
+    var resumeID: String
+    var firstReceivedAt: Int64?
+    var lastReceivedAt: Int64?
+}
+
+private struct EventKey: Hashable {
+    var runKey: Int64
+    var eventID: String
+}
+
+/// Event or conflict rows as column arrays, the way `unnest` takes them.
+private struct EventRows {
+    var runKeys: [Int64] = []
+    var positions: [Int64] = []
+    var eventIDs: [String] = []
+    var types: [String] = []
+    var data: [String] = []
+    var receivedAt: [Int64] = []
+    /// The chain hash of an event, the content digest of a conflict.
+    var digests: [ByteBuffer] = []
+
+    mutating func append(_ event: RawEvent, runKey: Int64, position: Int64, digest: [UInt8]) {
+        runKeys.append(runKey)
+        positions.append(position)
+        eventIDs.append(event.eventID)
+        types.append(event.type)
+        data.append(event.data)
+        receivedAt.append(event.receivedAt)
+        digests.append(ByteBuffer(bytes: digest))
+    }
+}

@@ -1,0 +1,165 @@
+// Reading the PostgreSQL store: a run's events in stream order, resume points, runs, conflicts,
+// and `verify`, which recomputes every run's chain as the SQLite store's does.
+
+import Ledger
+import NIOCore
+import PostgresNIO
+
+extension PostgresStore {
+    package func events(of runID: String) async throws -> [StoredEvent] {
+        try await read("reading events of run \(runID)") { connection in
+            var events: [StoredEvent] = []
+            for try await row in try await connection.query(
+                """
+                SELECT e.position, e.event_id, e.type, e.data, e.received_at, e.hash
+                FROM events e JOIN streams s ON s.run_key = e.run_key WHERE s.run_id = \(runID) ORDER BY e.position
+                """, logger: Self.logger
+            ).decode((Int64, String, String, String, Int64, ByteBuffer).self) {
+                events.append(Self.storedEvent(row))
+            }
+            return events
+        }
+    }
+
+    package func lastEvent(of runID: String) async throws -> StoredEvent? {
+        try await read("reading the last event of run \(runID)") { connection in
+            var last: StoredEvent?
+            for try await row in try await connection.query(
+                """
+                SELECT e.position, e.event_id, e.type, e.data, e.received_at, e.hash
+                FROM events e JOIN streams s ON s.run_key = e.run_key WHERE s.run_id = \(runID)
+                ORDER BY e.position DESC LIMIT 1
+                """, logger: Self.logger
+            ).decode((Int64, String, String, String, Int64, ByteBuffer).self) {
+                last = Self.storedEvent(row)
+            }
+            return last
+        }
+    }
+
+    package func stream(of runID: String) async throws -> StreamSummary? {
+        try await summaries("reading the stream of run \(runID)", where: "WHERE run_id = \(runID)").first
+    }
+
+    package func streams() async throws -> [StreamSummary] {
+        try await summaries("listing runs", where: "")
+    }
+
+    package func conflicts() async throws -> [Conflict] {
+        try await read("reading conflicts") { connection in
+            var conflicts: [Conflict] = []
+            for try await (runID, eventID, type, data, receivedAt) in try await connection.query(
+                """
+                SELECT s.run_id, c.event_id, c.type, c.data, c.received_at
+                FROM conflicts c JOIN streams s ON s.run_key = c.run_key ORDER BY c.id
+                """, logger: Self.logger
+            ).decode((String, String, String, String, Int64).self) {
+                conflicts.append(
+                    Conflict(runID: runID, eventID: eventID, type: type, data: data, receivedAt: receivedAt))
+            }
+            return conflicts
+        }
+    }
+
+    /// Recomputes every run's chain in stream order and compares it with the stored hashes and
+    /// each stream's recorded head and count; conflicts kept aside are reported too.
+    package func verify(
+        progressInterval: Int = 250_000, progress: (Int) -> Void = { _ in }
+    ) async throws -> VerificationReport {
+        var report = VerificationReport()
+        try await read("verifying") { connection in
+            var streams: [Int64: (runID: String, count: Int64, head: [UInt8])] = [:]
+            for try await (runKey, runID, count, head) in try await connection.query(
+                "SELECT run_key, run_id, event_count, head_hash FROM streams", logger: Self.logger
+            ).decode((Int64, String, Int64, ByteBuffer).self) {
+                streams[runKey] = (runID, count, Array(head.readableBytesView))
+            }
+            report.runs = streams.count
+            var chains: [Int64: ChainCursor] = [:]
+            for (runKey, stream) in streams { chains[runKey] = ChainCursor(head: HashChain.genesis(runID: stream.runID)) }
+            for try await (runKey, position, eventID, type, data, receivedAt, hash) in try await connection.query(
+                """
+                SELECT run_key, position, event_id, type, data, received_at, hash FROM events
+                ORDER BY run_key, position
+                """, logger: Self.logger
+            ).decode((Int64, Int64, String, String, String, Int64, ByteBuffer).self) {
+                report.events += 1
+                if report.events % progressInterval == 0 { progress(report.events) }
+                guard let stream = streams[runKey], var chain = chains[runKey] else {
+                    report.problems.append(
+                        IntegrityProblem(
+                            runID: "run_key \(runKey)", eventID: eventID, position: nil, kind: .orphanEvent,
+                            detail: "event row belongs to no known run"))
+                    continue
+                }
+                chain.position += 1
+                if !chain.broken {
+                    let stored = Array(hash.readableBytesView)
+                    let computed = HashChain.next(
+                        after: chain.head, eventID: eventID, type: type, data: data, receivedAt: receivedAt)
+                    if computed != stored || position != chain.position {
+                        chain.broken = true
+                        report.problems.append(
+                            IntegrityProblem(
+                                runID: stream.runID, eventID: eventID, position: Int(chain.position),
+                                kind: .tamperedEvent,
+                                detail: "hash chain breaks at event \(chain.position): "
+                                    + "this record or the one before it was altered"))
+                    }
+                    chain.head = stored
+                }
+                chains[runKey] = chain
+            }
+            for (runKey, stream) in streams.sorted(by: { $0.value.runID < $1.value.runID }) {
+                guard let chain = chains[runKey], !chain.broken else { continue }
+                if chain.position != stream.count || chain.head != stream.head {
+                    report.problems.append(
+                        IntegrityProblem(
+                            runID: stream.runID, eventID: nil, position: nil, kind: .headMismatch,
+                            detail: "stream records \(stream.count) events but \(chain.position) "
+                                + "chain to a different head: events were removed or inserted"))
+                }
+            }
+        }
+        for conflict in try await conflicts() {
+            report.problems.append(
+                IntegrityProblem(
+                    runID: conflict.runID, eventID: conflict.eventID, position: nil, kind: .conflict,
+                    detail: "redelivered with different content (received \(UTCTime.format(conflict.receivedAt)))"))
+        }
+        return report
+    }
+
+    private func summaries(_ context: String, where filter: PostgresQuery) async throws -> [StreamSummary] {
+        try await read(context) { connection in
+            var query: PostgresQuery = """
+                SELECT run_id, event_count, resume_id, first_received_at, last_received_at FROM streams
+                """
+            query.sql += " " + filter.sql + " ORDER BY run_key"
+            query.binds = filter.binds
+            var summaries: [StreamSummary] = []
+            for try await (runID, count, resumeID, first, last) in try await connection.query(query, logger: Self.logger)
+                .decode((String, Int64, String, Int64?, Int64?).self)
+            {
+                summaries.append(
+                    StreamSummary(
+                        runID: runID, eventCount: Int(count), resumeID: resumeID, firstReceivedAt: first,
+                        lastReceivedAt: last))
+            }
+            return summaries
+        }
+    }
+
+    private static func storedEvent(_ row: (Int64, String, String, String, Int64, ByteBuffer)) -> StoredEvent {
+        StoredEvent(
+            position: Int(row.0), eventID: row.1, type: row.2, data: row.3, receivedAt: row.4,
+            hash: Array(row.5.readableBytesView))
+    }
+}
+
+/// Where the recomputation of one run's chain stands.
+private struct ChainCursor {
+    var head: [UInt8]
+    var position: Int64 = 0
+    var broken = false
+}

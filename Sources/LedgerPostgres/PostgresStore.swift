@@ -1,0 +1,118 @@
+// A Ledger event store in PostgreSQL, for many ingest workers on many hosts writing to one
+// database. It keeps SQLite's guarantees with the server's tools: appends lock the stream rows
+// of their runs (in run id order, so workers never deadlock) before chaining, so two workers
+// racing on one run append one after the other from the head the first one left; keys stay
+// unique through the (run, event id) constraint and `ON CONFLICT DO NOTHING`; triggers refuse
+// every UPDATE, DELETE and TRUNCATE of events and conflicts.
+
+import Foundation
+import Ledger
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// The event store in a PostgreSQL database.
+package final class PostgresStore: EventStore {
+    /// The database's URL without its password, for messages.
+    package let location: String
+    let client: PostgresClient
+    private let running: Task<Void, Never>
+    static let logger = Logger(label: "ledger.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Connects to the database at `url` (`postgres://user[:password]@host[:port]/database`) and
+    /// migrates it to the current schema.
+    ///
+    /// - Throws: `LedgerError.cannotOpen` when the URL is malformed or the server cannot be reached,
+    ///   `.newerSchema` when a newer Ledger set the database up.
+    package init(url: String) async throws {
+        let target = try PostgresTarget(url: url)
+        location = target.description
+        let client = PostgresClient(configuration: target.configuration, backgroundLogger: Self.logger)
+        self.client = client
+        running = Task { await client.run() }
+        do {
+            try await migrate()
+        } catch {
+            running.cancel()
+            throw error
+        }
+    }
+
+    deinit { running.cancel() }
+
+    /// Whether `location` names a PostgreSQL store rather than a SQLite file.
+    package static func isURL(_ location: String) -> Bool {
+        location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
+    }
+
+    /// Closes the store's connections.
+    package func close() { running.cancel() }
+
+    /// Applies the migrations this database lacks, one process at a time (an advisory lock).
+    private func migrate() async throws {
+        try await transaction("migrating the schema") { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: Self.logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+                """, logger: Self.logger)
+            var applied = 0
+            for try await version in try await connection.query(
+                "SELECT coalesce(max(version), 0) FROM schema_migrations", logger: Self.logger
+            ).decode(Int.self) {
+                applied = version
+            }
+            if applied > PostgresMigrations.latestVersion {
+                throw LedgerError.newerSchema(
+                    path: location, found: applied, supported: PostgresMigrations.latestVersion)
+            }
+            for migration in PostgresMigrations.all where migration.version > applied {
+                for statement in PostgresMigrations.statements(of: migration.sql) {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger)
+                }
+                try await connection.query(
+                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
+                    logger: Self.logger)
+            }
+        }
+    }
+
+    /// An arbitrary key that serializes schema migrations across processes.
+    private static let migrationLock: Int64 = 0x4C_6564_6765_72
+
+    /// Runs `body` in a transaction and maps server failures to `LedgerError`.
+    func transaction<T: Sendable>(
+        _ context: @autoclosure () -> String, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: Self.logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            throw storageError(error.closureError ?? error.commitError ?? error.beginError ?? error, context())
+        } catch {
+            throw storageError(error, context())
+        }
+    }
+
+    /// Runs `body` on a connection and maps server failures to `LedgerError`.
+    func read<T: Sendable>(
+        _ context: @autoclosure () -> String, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        do {
+            return try await client.withConnection { connection in try await body(connection) }
+        } catch {
+            throw storageError(error, context())
+        }
+    }
+
+    private func storageError(_ error: any Error, _ context: String) -> any Error {
+        if error is LedgerError { return error }
+        guard let error = error as? PSQLError else {
+            return LedgerError.storage(context: "\(location): \(context)", reason: "\(error)")
+        }
+        if let message = error.serverInfo?[.message] {
+            return LedgerError.storage(context: "\(location): \(context)", reason: message)
+        }
+        return LedgerError.cannotOpen(path: location, reason: "\(error.code)")
+    }
+}

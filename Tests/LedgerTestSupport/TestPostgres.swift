@@ -1,0 +1,55 @@
+// The PostgreSQL server the tests may use: LEDGER_TEST_POSTGRES names a database on it
+// (`.ci/run` starts a throwaway cluster and sets it). Tests that need it are skipped without it.
+
+import Foundation
+import Logging
+import PostgresNIO
+
+package enum TestPostgres {
+    /// The server's URL, or nil when no server is given.
+    package static let serverURL = ProcessInfo.processInfo.environment["LEDGER_TEST_POSTGRES"].flatMap {
+        $0.isEmpty ? nil : $0
+    }
+
+    private static let logger = Logger(label: "ledger.tests", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Creates a new, empty database on the server and returns its URL.
+    package static func makeDatabase() async throws -> String {
+        guard let server = serverURL.flatMap(URLComponents.init(string:)) else {
+            throw TestPostgresError.noServer
+        }
+        let name = "ledger_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
+        try await execute(["CREATE DATABASE \(name)"], on: server)
+        var database = server
+        database.path = "/\(name)"
+        return database.string ?? ""
+    }
+
+    /// Runs `statements` on the database at `url`, in one session, in order.
+    package static func execute(_ statements: String..., on url: String) async throws {
+        guard let components = URLComponents(string: url) else { throw TestPostgresError.noServer }
+        try await execute(statements, on: components)
+    }
+
+    private static func execute(_ statements: [String], on server: URLComponents) async throws {
+        let configuration = PostgresConnection.Configuration(
+            host: server.host ?? "127.0.0.1", port: server.port ?? 5432, username: server.user ?? "postgres",
+            password: server.password, database: String(server.path.dropFirst()), tls: .disable)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        do {
+            for statement in statements {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+}
+
+package enum TestPostgresError: Error, CustomStringConvertible {
+    case noServer
+
+    package var description: String { "LEDGER_TEST_POSTGRES does not name a PostgreSQL server" }
+}
