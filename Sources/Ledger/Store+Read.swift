@@ -30,13 +30,19 @@ package struct StreamSummary: Sendable, Equatable {
     package var resumeID: String
     package var firstReceivedAt: Int64?
     package var lastReceivedAt: Int64?
+    /// The run's hash chain value after its last event (the genesis value before any).
+    package var headHash: [UInt8]
 
-    package init(runID: String, eventCount: Int, resumeID: String, firstReceivedAt: Int64?, lastReceivedAt: Int64?) {
+    package init(
+        runID: String, eventCount: Int, resumeID: String, firstReceivedAt: Int64?, lastReceivedAt: Int64?,
+        headHash: [UInt8]
+    ) {
         self.runID = runID
         self.eventCount = eventCount
         self.resumeID = resumeID
         self.firstReceivedAt = firstReceivedAt
         self.lastReceivedAt = lastReceivedAt
+        self.headHash = headHash
     }
 }
 
@@ -97,7 +103,7 @@ extension LedgerStore {
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT run_id, event_count, resume_id, first_received_at, last_received_at
+                    SELECT run_id, event_count, resume_id, first_received_at, last_received_at, head_hash
                     FROM streams WHERE run_id = ?
                     """,
                 arguments: [runID]
@@ -111,7 +117,7 @@ extension LedgerStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT run_id, event_count, resume_id, first_received_at, last_received_at
+                    SELECT run_id, event_count, resume_id, first_received_at, last_received_at, head_hash
                     FROM streams ORDER BY run_key
                     """
             ).map(Self.streamSummary)
@@ -135,6 +141,7 @@ extension LedgerStore {
 
     private static func streamSummary(_ row: Row) -> StreamSummary {
         StreamSummary(
-            runID: row[0], eventCount: row[1], resumeID: row[2], firstReceivedAt: row[3], lastReceivedAt: row[4])
+            runID: row[0], eventCount: row[1], resumeID: row[2], firstReceivedAt: row[3], lastReceivedAt: row[4],
+            headHash: [UInt8](row[5] as Data))
     }
 }

@@ -65,6 +65,7 @@ package enum PostgresMigrations {
                 FOR EACH ROW EXECUTE FUNCTION ledger_reject_change();
             CREATE TRIGGER conflicts_no_truncate BEFORE TRUNCATE ON conflicts
                 FOR EACH STATEMENT EXECUTE FUNCTION ledger_reject_change();
+
             """#
         ),
     ]
@@ -73,7 +74,7 @@ package enum PostgresMigrations {
 
     /// The statements of a migration, one per query (the server takes one at a time): the text
     /// between semicolons that are outside dollar-quoted function bodies, without `--` comment lines.
-    static func statements(of sql: String) -> [String] {
+    package static func statements(of sql: String) -> [String] {
         var statements: [String] = []
         var current = ""
         var inBody = false

@@ -133,18 +133,18 @@ extension PostgresStore {
     private func summaries(_ context: String, where filter: PostgresQuery) async throws -> [StreamSummary] {
         try await read(context) { connection in
             var query: PostgresQuery = """
-                SELECT run_id, event_count, resume_id, first_received_at, last_received_at FROM streams
+                SELECT run_id, event_count, resume_id, first_received_at, last_received_at, head_hash FROM streams
                 """
             query.sql += " " + filter.sql + " ORDER BY run_key"
             query.binds = filter.binds
             var summaries: [StreamSummary] = []
-            for try await (runID, count, resumeID, first, last) in try await connection.query(query, logger: Self.logger)
-                .decode((String, Int64, String, Int64?, Int64?).self)
-            {
+            for try await (runID, count, resumeID, first, last, head) in try await connection.query(
+                query, logger: Self.logger
+            ).decode((String, Int64, String, Int64?, Int64?, ByteBuffer).self) {
                 summaries.append(
                     StreamSummary(
                         runID: runID, eventCount: Int(count), resumeID: resumeID, firstReceivedAt: first,
-                        lastReceivedAt: last))
+                        lastReceivedAt: last, headHash: Array(head.readableBytesView)))
             }
             return summaries
         }

@@ -17,7 +17,7 @@ struct Ledgerctl: AsyncParsableCommand {
         subcommands: [
             Demo.self, IngestCommand.self, Import.self, Runs.self, Timeline.self, Cost.self, Failures.self,
             QueryCommand.self, Verify.self, Prices.self, Rebuild.self, RunCommand.self, Sim.self, Compact.self,
-            Stats.self,
+            Stats.self, MigrateStore.self,
         ]
     )
 }

@@ -18,28 +18,6 @@ import Testing
         db = scratch.path("ledger.sqlite")
     }
 
-    /// Stores `runs` simulated runs as if ingested live (each event arriving 40 ms after its `ts`,
-    /// in 2025, so they are old) and returns their ids. Every run ends.
-    private func simulatedStore(runs: Int, steps: ClosedRange<Int>, seed: UInt64) async throws -> [String] {
-        var configuration = SimConfiguration(seed: seed)
-        configuration.initialRuns = runs
-        configuration.stepsPerRun = steps
-        let sim = CoastySim(configuration: configuration)
-        let ids = await sim.runIDs
-        let store = try LedgerStore(path: db)
-        var batches: [RunBatch] = []
-        for id in ids {
-            let events = expectedEvents(await sim.log(of: id)).map { event in
-                RawEvent(
-                    eventID: event.key, type: event.type, data: event.data,
-                    receivedAt: EventFacts(sseType: event.type, data: event.data, receivedAt: 0).at + 40_000)
-            }
-            batches.append(RunBatch(runID: id, events: events))
-        }
-        try store.append(batches)
-        return ids
-    }
-
     /// The reports and queries compaction must not change, each printed in every format. The
     /// queries over events read archived data through `event_log`.
     private func reports(_ runs: [String]) -> [[String]] {
@@ -76,7 +54,7 @@ import Testing
     }
 
     @Test func everyReportPrintsTheSameBytesAfterCompaction() async throws {
-        let runs = try await simulatedStore(runs: 24, steps: 3...25, seed: 21)
+        let runs = try await storeSimulatedRuns(runs: 24, steps: 3...25, seed: 21, db: db)
         let commands = reports(runs)
         let before = try await printed(commands)
         #expect(before.values.allSatisfy { $0.hasPrefix("exit 0\n") })
@@ -122,7 +100,7 @@ import Testing
     }
 
     @Test func compactionKilledAtARandomMomentFinishesWhenRunAgain() async throws {
-        let runs = try await simulatedStore(runs: 300, steps: 3...12, seed: 22)
+        let runs = try await storeSimulatedRuns(runs: 300, steps: 3...12, seed: 22, db: db)
         let commands = [["runs"], ["timeline", runs[299]]]
         let before = try await printed(commands, formats: ["csv"])
 
@@ -144,7 +122,7 @@ import Testing
     }
 
     @Test func aFlippedByteInAnArchiveFailsVerifyNamingItsRun() async throws {
-        let runs = try await simulatedStore(runs: 5, steps: 3...12, seed: 23)
+        let runs = try await storeSimulatedRuns(runs: 5, steps: 3...12, seed: 23, db: db)
         #expect(try await ledgerctl(["compact", "--older-than", "30d", "--db", db]).status == 0)
         try await DatabaseQueue(path: db).write { db in
             let key = try #require(

@@ -40,9 +40,14 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the store `location` names, SQLite or PostgreSQL, as an event store.
     func openEventStore(create: Bool = false) async throws -> any EventStore {
-        guard let path else { return try await PostgresStore(url: location) }
-        return try LedgerStore(path: path, create: create)
+        try await ledgerctl.openEventStore(at: location, create: create)
     }
+}
+
+/// Opens the store at `location`: a PostgreSQL URL, else a SQLite file (made when `create`).
+func openEventStore(at location: String, create: Bool) async throws -> any EventStore {
+    if PostgresStore.isURL(location) { return try await PostgresStore(url: location) }
+    return try LedgerStore(path: location, create: create)
 }
 
 extension OutputFormat: ExpressibleByArgument {}

@@ -1,0 +1,115 @@
+// Copying one event store into another (`ledgerctl migrate-store`): every run's events in
+// stream order, with their arrival times, so each chain comes out hash for hash the same, and a
+// check of the copy against the source. Appends are idempotent, so an interrupted copy is
+// resumed by running it again: runs already copied whole are skipped, a run cut short is
+// completed.
+
+/// What a copy did.
+package struct StoreCopySummary: Sendable, Equatable {
+    package var runs = 0
+    /// Runs the target already held whole.
+    package var runsSkipped = 0
+    package var events = 0
+    package var stored = AppendOutcome()
+}
+
+/// Where a copied run disagrees with its source.
+package struct CopyMismatch: Sendable, Equatable {
+    package var runID: String
+    package var detail: String
+}
+
+package enum StoreCopy {
+    /// Copies every run of `source` into `target`, appending about `eventsPerAppend` events at a
+    /// time; `progress` gets (runs done, runs in all, events copied) after each append.
+    package static func copy(
+        from source: any EventStore, to target: any EventStore, eventsPerAppend: Int = 20_000,
+        progress: (_ runsDone: Int, _ runs: Int, _ events: Int) -> Void = { _, _, _ in }
+    ) async throws -> StoreCopySummary {
+        let runs = try await source.streams()
+        var copied: [String: StreamSummary] = [:]
+        for stream in try await target.streams() { copied[stream.runID] = stream }
+        var summary = StoreCopySummary(runs: runs.count)
+        var pending: [RunBatch] = []
+        var pendingEvents = 0
+        var done = 0
+        func flush() async throws {
+            guard !pending.isEmpty else { return }
+            summary.stored += try await target.append(pending)
+            summary.events += pendingEvents
+            pending = []
+            pendingEvents = 0
+            progress(done, runs.count, summary.events)
+        }
+        for run in runs {
+            done += 1
+            if let existing = copied[run.runID], existing.eventCount == run.eventCount,
+                existing.headHash == run.headHash
+            {
+                summary.runsSkipped += 1
+                continue
+            }
+            // Only the event the source resumes after moves the copy's resume point: id-less
+            // messages and Ledger's own annotations leave it where the source has it.
+            let events = try await source.events(of: run.runID).map { stored in
+                var event = RawEvent(
+                    eventID: stored.eventID, type: stored.type, data: stored.data, receivedAt: stored.receivedAt)
+                event.resumeID = stored.eventID == run.resumeID ? stored.eventID : nil
+                return event
+            }
+            pending.append(RunBatch(runID: run.runID, events: events))
+            pendingEvents += events.count
+            if pendingEvents >= eventsPerAppend { try await flush() }
+        }
+        try await flush()
+        // Conflicting redeliveries kept aside in the source are kept aside in the copy the same
+        // way: appended after the events they conflict with (again a no-op when already there).
+        var conflicts: [String: [RawEvent]] = [:]
+        for conflict in try await source.conflicts() {
+            conflicts[conflict.runID, default: []].append(
+                .annotation(
+                    eventID: conflict.eventID, type: conflict.type, data: conflict.data,
+                    receivedAt: conflict.receivedAt))
+        }
+        if !conflicts.isEmpty {
+            summary.stored += try await target.append(conflicts.map { RunBatch(runID: $0.key, events: $0.value) })
+        }
+        return summary
+    }
+
+    /// The runs whose copy in `target` differs from `source` in event count, chain head, resume
+    /// point or conflicts kept aside (a matching head means every event matches, hash for hash).
+    package static func mismatches(between source: any EventStore, and target: any EventStore) async throws
+        -> [CopyMismatch]
+    {
+        var copies: [String: StreamSummary] = [:]
+        for stream in try await target.streams() { copies[stream.runID] = stream }
+        var mismatches: [CopyMismatch] = []
+        for run in try await source.streams() {
+            guard let copy = copies[run.runID] else {
+                mismatches.append(CopyMismatch(runID: run.runID, detail: "missing from the copy"))
+                continue
+            }
+            if copy.eventCount != run.eventCount || copy.headHash != run.headHash {
+                mismatches.append(
+                    CopyMismatch(
+                        runID: run.runID,
+                        detail: "\(copy.eventCount) events in the copy, \(run.eventCount) in the source, "
+                            + (copy.headHash == run.headHash ? "same chain head" : "different chain heads")))
+            } else if copy.resumeID != run.resumeID {
+                mismatches.append(
+                    CopyMismatch(
+                        runID: run.runID, detail: "resumes after \(copy.resumeID), the source after \(run.resumeID)"))
+            }
+        }
+        let conflictKey = { (conflict: Conflict) in "\(conflict.runID) \(conflict.eventID) \(conflict.type) \(conflict.data)" }
+        let copiedConflicts = Set(try await target.conflicts().map(conflictKey))
+        for conflict in try await source.conflicts() where !copiedConflicts.contains(conflictKey(conflict)) {
+            mismatches.append(
+                CopyMismatch(
+                    runID: conflict.runID,
+                    detail: "the conflicting redelivery of event \(conflict.eventID) is missing from the copy"))
+        }
+        return mismatches
+    }
+}
