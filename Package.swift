@@ -69,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "ledger-bench",
             dependencies: [
-                "Ledger", "Ingest", "Query", "CoastySim",
+                "Ledger", "LedgerPostgres", "Ingest", "Query", "CoastySim",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "LedgerTestSupport",
             dependencies: [
-                "Ledger",
+                "Ledger", "LedgerPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

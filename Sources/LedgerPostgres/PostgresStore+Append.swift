@@ -38,50 +38,25 @@ extension PostgresStore {
                     runKey: runKey, count: count, head: Array(head.readableBytesView), resumeID: resumeID,
                     firstReceivedAt: first, lastReceivedAt: last)
             }
-            var known = try await storedContent(of: runIDs, eventsByRun, streams, on: connection)
-            var outcome = AppendOutcome()
-            var inserts = EventRows()
-            var conflicts = EventRows()
-            var changed: [PostgresStream] = []
-            for runID in runIDs {
-                guard var stream = streams[runID] else { continue }
-                let before = stream.count
-                for event in eventsByRun[runID] ?? [] {
-                    let key = EventKey(runKey: stream.runKey, eventID: event.eventID)
-                    if let stored = known[key] {
-                        if stored.type == event.type && stored.data == event.data {
-                            outcome.duplicate += 1
-                        } else {
-                            conflicts.append(
-                                event, runKey: stream.runKey, position: 0,
-                                digest: HashChain.contentDigest(type: event.type, data: event.data))
-                            outcome.conflict += 1
-                        }
-                        continue
-                    }
-                    stream.head = HashChain.next(
-                        after: stream.head, eventID: event.eventID, type: event.type, data: event.data,
-                        receivedAt: event.receivedAt)
-                    stream.count += 1
-                    if let resumeID = event.resumeID { stream.resumeID = resumeID }
-                    stream.firstReceivedAt = stream.firstReceivedAt ?? event.receivedAt
-                    stream.lastReceivedAt = event.receivedAt
-                    inserts.append(event, runKey: stream.runKey, position: stream.count, digest: stream.head)
-                    known[key] = (event.type, event.data)
-                    outcome.new += 1
+            // Redeliveries are rare once a run streams, so the events are first inserted as if all
+            // were new; only when some key turns out to be stored already is that undone and the
+            // append planned again from the stored content of its keys.
+            var plan = AppendPlan(runIDs: runIDs, eventsByRun: eventsByRun, streams: streams, known: [:])
+            let anyStored = streams.values.contains { $0.count > 0 }
+            if anyStored { try await connection.query("SAVEPOINT optimistic", logger: Self.logger) }
+            let inserted = try await insert(plan.inserts, on: connection)
+            if anyStored {
+                if inserted == plan.inserts.runKeys.count {
+                    try await connection.query("RELEASE SAVEPOINT optimistic", logger: Self.logger)
+                } else {
+                    try await connection.query("ROLLBACK TO SAVEPOINT optimistic", logger: Self.logger)
+                    let known = try await storedContent(of: runIDs, eventsByRun, streams, on: connection)
+                    plan = AppendPlan(runIDs: runIDs, eventsByRun: eventsByRun, streams: streams, known: known)
+                    _ = try await insert(plan.inserts, on: connection)
                 }
-                if stream.count != before { changed.append(stream) }
             }
-            if !inserts.runKeys.isEmpty {
-                try await connection.query(
-                    """
-                    INSERT INTO events (run_key, position, event_id, type, data, received_at, hash)
-                    SELECT * FROM unnest(\(inserts.runKeys)::bigint[], \(inserts.positions)::bigint[],
-                        \(inserts.eventIDs)::text[], \(inserts.types)::text[], \(inserts.data)::text[],
-                        \(inserts.receivedAt)::bigint[], \(inserts.digests)::bytea[])
-                    ON CONFLICT (run_key, event_id) DO NOTHING
-                    """, logger: Self.logger)
-            }
+            let conflicts = plan.conflicts
+            let changed = plan.changed
             if !conflicts.runKeys.isEmpty {
                 try await connection.query(
                     """
@@ -105,8 +80,30 @@ extension PostgresStore {
                     WHERE s.run_key = u.run_key
                     """, logger: Self.logger)
             }
-            return outcome
+            return plan.outcome
         }
+    }
+
+    /// Inserts `rows` into `events`; returns how many were new.
+    private func insert(_ rows: EventRows, on connection: PostgresConnection) async throws -> Int {
+        guard !rows.runKeys.isEmpty else { return 0 }
+        var inserted = 0
+        for try await count in try await connection.query(
+            """
+            WITH inserted AS (
+                INSERT INTO events (run_key, position, event_id, type, data, received_at, hash)
+                SELECT * FROM unnest(\(rows.runKeys)::bigint[], \(rows.positions)::bigint[],
+                    \(rows.eventIDs)::text[], \(rows.types)::text[], \(rows.data)::text[],
+                    \(rows.receivedAt)::bigint[], \(rows.digests)::bytea[])
+                ON CONFLICT (run_key, event_id) DO NOTHING
+                RETURNING 1
+            )
+            SELECT count(*) FROM inserted
+            """, logger: Self.logger
+        ).decode(Int.self) {
+            inserted = count
+        }
+        return inserted
     }
 
     /// The stored type and data of every key among `eventsByRun` that the store already has.
@@ -136,6 +133,51 @@ extension PostgresStore {
             known[EventKey(runKey: runKey, eventID: eventID)] = (type, data)
         }
         return known
+    }
+}
+
+/// What an append writes, given which of its keys are stored already (`known`): the new events
+/// chained on from each stream's head, the conflicts, and the streams that moved.
+private struct AppendPlan {
+    var outcome = AppendOutcome()
+    var inserts = EventRows()
+    var conflicts = EventRows()
+    var changed: [PostgresStream] = []
+
+    init(
+        runIDs: [String], eventsByRun: [String: [RawEvent]], streams: [String: PostgresStream],
+        known: [EventKey: (type: String, data: String)]
+    ) {
+        var known = known
+        for runID in runIDs {
+            guard var stream = streams[runID] else { continue }
+            let before = stream.count
+            for event in eventsByRun[runID] ?? [] {
+                let key = EventKey(runKey: stream.runKey, eventID: event.eventID)
+                if let stored = known[key] {
+                    if stored.type == event.type && stored.data == event.data {
+                        outcome.duplicate += 1
+                    } else {
+                        conflicts.append(
+                            event, runKey: stream.runKey, position: 0,
+                            digest: HashChain.contentDigest(type: event.type, data: event.data))
+                        outcome.conflict += 1
+                    }
+                    continue
+                }
+                stream.head = HashChain.next(
+                    after: stream.head, eventID: event.eventID, type: event.type, data: event.data,
+                    receivedAt: event.receivedAt)
+                stream.count += 1
+                if let resumeID = event.resumeID { stream.resumeID = resumeID }
+                stream.firstReceivedAt = stream.firstReceivedAt ?? event.receivedAt
+                stream.lastReceivedAt = event.receivedAt
+                inserts.append(event, runKey: stream.runKey, position: stream.count, digest: stream.head)
+                known[key] = (event.type, event.data)
+                outcome.new += 1
+            }
+            if stream.count != before { changed.append(stream) }
+        }
     }
 }
 

@@ -15,12 +15,7 @@ struct IngestBenchmark {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let ledgerctl = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("ledgerctl")
-        guard FileManager.default.isExecutableFile(atPath: ledgerctl.path) else {
-            throw LedgerError.cannotOpen(
-                path: ledgerctl.path, reason: "build it first: swift build -c release --product ledgerctl")
-        }
+        let ledgerctl = try builtLedgerctl()
 
         var configuration = SimConfiguration(seed: 99)
         configuration.initialRuns = runs
@@ -35,12 +30,12 @@ struct IngestBenchmark {
         try runIDs.joined(separator: "\n").write(to: runsFile, atomically: true, encoding: .utf8)
         print("ingest benchmark: \(runIDs.count.formatted()) runs, \(total.formatted()) events from CoastySim at \(baseURL)")
 
-        let (wide, peakKiB) = try await ingest(
+        let (wide, peakKiB) = try await runIngest(
             ledgerctl, runsFile: runsFile.path, baseURL: baseURL, apiKey: configuration.apiKey,
-            db: directory.appendingPathComponent("wide.sqlite").path, concurrency: runIDs.count)
-        let (narrow, _) = try await ingest(
+            store: directory.appendingPathComponent("wide.sqlite").path, concurrency: runIDs.count)
+        let (narrow, _) = try await runIngest(
             ledgerctl, runsFile: runsFile.path, baseURL: baseURL, apiKey: configuration.apiKey,
-            db: directory.appendingPathComponent("narrow.sqlite").path, concurrency: 32)
+            store: directory.appendingPathComponent("narrow.sqlite").path, concurrency: 32)
         await sim.stop()
 
         let store = try LedgerStore(path: directory.appendingPathComponent("ceiling.sqlite").path)
@@ -59,38 +54,6 @@ struct IngestBenchmark {
                 + String(format: "peak RSS %.0f MiB", Double(peakKiB) / 1024))
     }
 
-    /// Runs `ledgerctl ingest` to completion; returns the wall time in seconds and the process's
-    /// peak RSS in KiB (VmHWM, read while it runs: rusage of a child forked from this large
-    /// process would count the parent's pages too).
-    private func ingest(
-        _ ledgerctl: URL, runsFile: String, baseURL: String, apiKey: String, db: String, concurrency: Int
-    ) async throws -> (seconds: Double, peakKiB: Int) {
-        let process = Process()
-        process.executableURL = ledgerctl
-        process.arguments = [
-            "ingest", "--runs-file", runsFile, "--base-url", baseURL, "--api-key", apiKey, "--db", db,
-            "--concurrency", String(concurrency),
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let start = ContinuousClock.now
-        try process.run()
-        var peakKiB = 0
-        let status = "/proc/\(process.processIdentifier)/status"
-        while process.isRunning {
-            let line = (try? String(contentsOfFile: status, encoding: .utf8))?
-                .split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
-            let kib = line.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }
-            peakKiB = max(peakKiB, kib ?? 0)
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw LedgerError.storage(context: "ledgerctl ingest", reason: "exited with \(process.terminationStatus)")
-        }
-        return (seconds(ContinuousClock.now - start), peakKiB)
-    }
-
     /// The log as Ledger keys it: each entry through EventKeyer, as ingest would dispatch it.
     private func keyed(_ log: [SimEvent]) -> [RawEvent] {
         var keyer = EventKeyer()
@@ -106,7 +69,50 @@ struct IngestBenchmark {
         }
     }
 
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+/// The ledgerctl built beside this benchmark.
+func builtLedgerctl() throws -> URL {
+    let ledgerctl = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("ledgerctl")
+    guard FileManager.default.isExecutableFile(atPath: ledgerctl.path) else {
+        throw LedgerError.cannotOpen(path: ledgerctl.path, reason: "build it first: swift build -c release --product ledgerctl")
     }
+    return ledgerctl
+}
+
+/// Runs `ledgerctl ingest` into `store` (a file or a PostgreSQL URL) to completion; returns the
+/// wall time in seconds and the process's peak RSS in KiB (VmHWM, read while it runs: rusage of a
+/// child forked from this large process would count the parent's pages too).
+func runIngest(
+    _ ledgerctl: URL, runsFile: String, baseURL: String, apiKey: String, store: String, concurrency: Int
+) async throws -> (seconds: Double, peakKiB: Int) {
+    let process = Process()
+    process.executableURL = ledgerctl
+    process.arguments = [
+        "ingest", "--runs-file", runsFile, "--base-url", baseURL, "--api-key", apiKey, "--store", store,
+        "--concurrency", String(concurrency),
+    ]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    let start = ContinuousClock.now
+    try process.run()
+    var peakKiB = 0
+    let status = "/proc/\(process.processIdentifier)/status"
+    while process.isRunning {
+        let line = (try? String(contentsOfFile: status, encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
+        let kib = line.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }
+        peakKiB = max(peakKiB, kib ?? 0)
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw LedgerError.storage(context: "ledgerctl ingest", reason: "exited with \(process.terminationStatus)")
+    }
+    return (seconds(ContinuousClock.now - start), peakKiB)
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }

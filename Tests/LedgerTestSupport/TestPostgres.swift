@@ -2,6 +2,7 @@
 // (`.ci/run` starts a throwaway cluster and sets it). Tests that need it are skipped without it.
 
 import Foundation
+import LedgerPostgres
 import Logging
 import PostgresNIO
 
@@ -15,14 +16,8 @@ package enum TestPostgres {
 
     /// Creates a new, empty database on the server and returns its URL.
     package static func makeDatabase() async throws -> String {
-        guard let server = serverURL.flatMap(URLComponents.init(string:)) else {
-            throw TestPostgresError.noServer
-        }
-        let name = "ledger_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
-        try await execute(["CREATE DATABASE \(name)"], on: server)
-        var database = server
-        database.path = "/\(name)"
-        return database.string ?? ""
+        guard let serverURL else { throw TestPostgresError.noServer }
+        return try await PostgresStore.createDatabase(on: serverURL)
     }
 
     /// Runs `statements` on the database at `url`, in one session, in order.
