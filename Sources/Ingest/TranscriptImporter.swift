@@ -35,8 +35,8 @@ package struct TranscriptImporter: Sendable {
     /// Imports the file at `path` ("-" reads standard input) as the events of `runID`.
     /// `progress` is called after each stored batch with the bytes read so far.
     package func importFile(
-        at path: String, runID: String, into store: LedgerStore, progress: (Int) -> Void = { _ in }
-    ) throws -> TranscriptImport {
+        at path: String, runID: String, into store: any EventStore, progress: (Int) -> Void = { _ in }
+    ) async throws -> TranscriptImport {
         let descriptor = path == "-" ? STDIN_FILENO : open(path, O_RDONLY)
         guard descriptor >= 0 else { throw TranscriptError(path: path, reason: String(cString: strerror(errno))) }
         defer { if descriptor != STDIN_FILENO { close(descriptor) } }
@@ -49,9 +49,9 @@ package struct TranscriptImporter: Sendable {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { buffer.deallocate() }
 
-        func flush() throws {
+        func flush() async throws {
             guard !pending.isEmpty else { return }
-            result.outcome += try store.append(pending, to: runID)
+            result.outcome += try await store.append([RunBatch(runID: runID, events: pending)])
             pending.removeAll(keepingCapacity: true)
             progress(result.bytes)
         }
@@ -61,7 +61,7 @@ package struct TranscriptImporter: Sendable {
             if count < 0 {
                 if errno == EINTR { continue }
                 let reason = String(cString: strerror(errno))
-                try flush()
+                try await flush()
                 throw TranscriptError(path: path, reason: "read failed after \(result.bytes) bytes: \(reason)")
             }
             if count == 0 { break }
@@ -74,10 +74,10 @@ package struct TranscriptImporter: Sendable {
                     RawEvent(
                         eventID: keyer.key(for: message), type: message.type, data: message.data,
                         receivedAt: receivedAt, resumeID: message.lastEventID))
-                if pending.count >= batchSize { try flush() }
             }
+            if pending.count >= batchSize { try await flush() }
             if parser.pendingBytes > SSEParser.messageLimit {
-                try flush()
+                try await flush()
                 throw TranscriptError(
                     path: path,
                     reason: "line \(parser.pendingLine): a message of more than \(SSEParser.messageLimit >> 20) MiB "
@@ -85,7 +85,7 @@ package struct TranscriptImporter: Sendable {
             }
         }
         result.unterminatedMessageLine = parser.finish()
-        try flush()
+        try await flush()
         return result
     }
 }

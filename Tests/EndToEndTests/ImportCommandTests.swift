@@ -25,6 +25,22 @@ import Testing
         #expect(second.stdout.contains("0 new, 15 duplicate, 0 conflicting"))
     }
 
+    @Test(.enabled(if: TestPostgres.serverURL != nil, "needs LEDGER_TEST_POSTGRES"))
+    func importIntoPostgresIsIdempotentAndVerifies() async throws {
+        let postgres = try await TestPostgres.makeDatabase()
+        let first = try await ledgerctl(["import", transcript, "--run", "run-refund", "--store", postgres])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("15 new, 0 duplicate, 0 conflicting (15 events)"))
+        let second = try await ledgerctl(["import", transcript, "--run", "run-refund"], environment: ["LEDGER_STORE": postgres])
+        #expect(second.stdout.contains("0 new, 15 duplicate, 0 conflicting"))
+        let verify = try await ledgerctl(["verify", "--store", postgres])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        #expect(verify.stderr.contains("1 runs, 15 events: intact"))
+        let report = try await ledgerctl(["runs", "--store", postgres])
+        #expect(report.status != 0)
+        #expect(report.stderr.contains("reads a SQLite store only so far"))
+    }
+
     @Test func timelineShowsTheRunInStreamOrderAsJSON() async throws {
         _ = try await ledgerctl(["import", transcript, "--run", "run-refund", "--db", db])
         let result = try await ledgerctl(["timeline", "run-refund", "--db", db, "--format", "json"])

@@ -17,7 +17,7 @@ import Testing
         #expect(parser.pendingBytes == 0)
     }
 
-    @Test func importStopsAtAnEndlessMessageAndKeepsWhatCameBefore() throws {
+    @Test func importStopsAtAnEndlessMessageAndKeepsWhatCameBefore() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("limit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -29,8 +29,8 @@ import Testing
 
         var importer = TranscriptImporter()
         importer.chunkSize = 1 << 20
-        #expect {
-            try importer.importFile(at: transcript.path, runID: "run_1", into: store)
+        await #expect {
+            try await importer.importFile(at: transcript.path, runID: "run_1", into: store)
         } throws: { error in
             let message = (error as? LocalizedError)?.errorDescription ?? ""
             return message.contains("endless.sse: line 4:") && message.contains("16 MiB")

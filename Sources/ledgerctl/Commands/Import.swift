@@ -27,8 +27,8 @@ struct Import: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        let ledger = try store.open(create: true)
-        let result = try TranscriptImporter().importFile(at: file, runID: run, into: ledger) { bytes in
+        let ledger = try await store.openEventStore(create: true)
+        let result = try await TranscriptImporter().importFile(at: file, runID: run, into: ledger) { bytes in
             if bytes >= 64 << 20 { printStatus("import: \(bytes >> 20) MiB read…") }
         }
         let outcome = result.outcome
