@@ -97,10 +97,15 @@ extension LedgerStore {
         else { return }
         let rows = try Row.fetchAll(
             db.cachedStatement(
-                sql: "SELECT seq, event_id, type, data, received_at, hash FROM events WHERE run_key = ? ORDER BY seq"),
+                sql: """
+                    SELECT seq, event_id, CAST(type AS BLOB), CAST(data AS BLOB), received_at, hash
+                    FROM events WHERE run_key = ? ORDER BY seq
+                    """),
             arguments: [runKey])
         guard let lastSeq = rows.last?[0] as Int64?, lastSeq <= stream[2] as Int64 else { return }
-        let events = rows.map { RawEvent(eventID: $0[1], type: $0[2], data: $0[3], receivedAt: $0[4]) }
+        let events = rows.map {
+            RawEvent(eventID: $0[1], type: $0.exactText(2), data: $0.exactText(3), receivedAt: $0[4])
+        }
         func refuse(_ reason: String) { summary.refused.append(RefusedRun(runID: runID, reason: reason)) }
         var head = HashChain.genesis(runID: runID)
         for (index, (event, row)) in zip(events, rows).enumerated() {

@@ -54,7 +54,7 @@ extension LedgerStore {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT e.event_id, e.type, e.data, e.received_at, live.hash
+                    SELECT e.event_id, CAST(e.type AS BLOB), CAST(e.data AS BLOB), e.received_at, live.hash
                     FROM event_log e LEFT JOIN events live ON live.seq = e.seq
                     WHERE e.run_id = ? ORDER BY e.seq
                     """,
@@ -62,7 +62,8 @@ extension LedgerStore {
             var events: [StoredEvent] = []
             var head = HashChain.genesis(runID: runID)
             while let row = try rows.next() {
-                let event = RawEvent(eventID: row[0], type: row[1], data: row[2], receivedAt: row[3])
+                let event = RawEvent(
+                    eventID: row[0], type: row.exactText(1), data: row.exactText(2), receivedAt: row[3])
                 head =
                     (row[4] as Data?).map { [UInt8]($0) }
                     ?? HashChain.next(
@@ -83,7 +84,8 @@ extension LedgerStore {
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT e.event_id, e.type, e.data, e.received_at, coalesce(live.hash, a.chain_head), s.event_count
+                    SELECT e.event_id, CAST(e.type AS BLOB), CAST(e.data AS BLOB), e.received_at,
+                        coalesce(live.hash, a.chain_head), s.event_count
                     FROM event_log e JOIN streams s ON s.run_key = e.run_key
                         LEFT JOIN events live ON live.seq = e.seq LEFT JOIN archives a ON a.run_key = e.run_key
                     WHERE e.run_id = ? ORDER BY e.seq DESC LIMIT 1
@@ -91,7 +93,7 @@ extension LedgerStore {
                 arguments: [runID]
             ).map {
                 StoredEvent(
-                    position: $0[5], eventID: $0[0], type: $0[1], data: $0[2], receivedAt: $0[3],
+                    position: $0[5], eventID: $0[0], type: $0.exactText(1), data: $0.exactText(2), receivedAt: $0[3],
                     hash: [UInt8]($0[4] as Data))
             }
         }
@@ -133,10 +135,13 @@ extension LedgerStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT s.run_id, c.event_id, c.type, c.data, c.received_at
+                    SELECT s.run_id, c.event_id, CAST(c.type AS BLOB), CAST(c.data AS BLOB), c.received_at
                     FROM conflicts c JOIN streams s ON s.run_key = c.run_key ORDER BY c.id
                     """
-            ).map { Conflict(runID: $0[0], eventID: $0[1], type: $0[2], data: $0[3], receivedAt: $0[4]) }
+            ).map {
+                Conflict(
+                    runID: $0[0], eventID: $0[1], type: $0.exactText(2), data: $0.exactText(3), receivedAt: $0[4])
+            }
     }
 
     private static func streamSummary(_ row: Row) -> StreamSummary {

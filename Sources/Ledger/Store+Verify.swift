@@ -38,6 +38,37 @@ package struct IntegrityProblem: Sendable, Equatable {
     }
 }
 
+extension IntegrityProblem {
+    /// An event whose stored hash is not what its content and its predecessor's hash give.
+    package static func chainBreak(runID: String, eventID: String, position: Int) -> IntegrityProblem {
+        IntegrityProblem(
+            runID: runID, eventID: eventID, position: position, kind: .tamperedEvent,
+            detail: "hash chain breaks at event \(position): this record or the one before it was altered")
+    }
+
+    /// A run whose intact chain does not end where its stream's recorded head and count say.
+    package static func headMismatch(runID: String, recordedCount: Int, chainedCount: Int) -> IntegrityProblem {
+        IntegrityProblem(
+            runID: runID, eventID: nil, position: nil, kind: .headMismatch,
+            detail: "stream records \(recordedCount) events but \(chainedCount) "
+                + "chain to a different head: events were removed or inserted")
+    }
+
+    /// An event row whose run key names no stream.
+    package static func orphanEvent(runKey: Int64, eventID: String) -> IntegrityProblem {
+        IntegrityProblem(
+            runID: "run_key \(runKey)", eventID: eventID, position: nil, kind: .orphanEvent,
+            detail: "event row belongs to no known run")
+    }
+
+    /// A redelivery kept aside because its key was stored with other content.
+    package static func conflict(_ conflict: Conflict) -> IntegrityProblem {
+        IntegrityProblem(
+            runID: conflict.runID, eventID: conflict.eventID, position: nil, kind: .conflict,
+            detail: "redelivered with different content (received \(UTCTime.format(conflict.receivedAt)))")
+    }
+}
+
 /// What `verify` checked and found.
 package struct VerificationReport: Sendable, Equatable {
     package var runs = 0
@@ -67,32 +98,30 @@ extension LedgerStore {
             report.runs = cursors.count
             try verifyArchives(db, &cursors, &report, progressInterval: progressInterval, progress: progress)
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT run_key, event_id, type, data, received_at, hash FROM events ORDER BY seq")
+                db,
+                sql: """
+                    SELECT run_key, event_id, CAST(type AS BLOB), CAST(data AS BLOB), received_at, hash
+                    FROM events ORDER BY seq
+                    """)
             while let row = try rows.next() {
                 report.events += 1
                 if report.events % progressInterval == 0 { progress(report.events) }
                 let runKey: Int64 = row[0]
                 let eventID: String = row[1]
                 guard var cursor = cursors[runKey] else {
-                    report.problems.append(
-                        IntegrityProblem(
-                            runID: "run_key \(runKey)", eventID: eventID, position: nil, kind: .orphanEvent,
-                            detail: "event row belongs to no known run"))
+                    report.problems.append(.orphanEvent(runKey: runKey, eventID: eventID))
                     continue
                 }
                 cursor.position += 1
                 if !cursor.broken {
                     let stored = [UInt8](row[5] as Data)
                     let computed = HashChain.next(
-                        after: cursor.head, eventID: eventID, type: row[2], data: row[3], receivedAt: row[4])
+                        after: cursor.head, eventID: eventID, type: row.exactText(2), data: row.exactText(3),
+                        receivedAt: row[4])
                     if computed != stored {
                         cursor.broken = true
                         report.problems.append(
-                            IntegrityProblem(
-                                runID: cursor.runID, eventID: eventID, position: cursor.position,
-                                kind: .tamperedEvent,
-                                detail: "hash chain breaks at event \(cursor.position): "
-                                    + "this record or the one before it was altered"))
+                            .chainBreak(runID: cursor.runID, eventID: eventID, position: cursor.position))
                     }
                     cursor.head = stored
                 }
@@ -101,18 +130,11 @@ extension LedgerStore {
             for cursor in cursors.values.sorted(by: { $0.runID < $1.runID }) where !cursor.broken {
                 if cursor.position != cursor.expectedCount || cursor.head != cursor.expectedHead {
                     report.problems.append(
-                        IntegrityProblem(
-                            runID: cursor.runID, eventID: nil, position: nil, kind: .headMismatch,
-                            detail: "stream records \(cursor.expectedCount) events but \(cursor.position) "
-                                + "chain to a different head: events were removed or inserted"))
+                        .headMismatch(
+                            runID: cursor.runID, recordedCount: cursor.expectedCount, chainedCount: cursor.position))
                 }
             }
-            for conflict in try conflicts(db) {
-                report.problems.append(
-                    IntegrityProblem(
-                        runID: conflict.runID, eventID: conflict.eventID, position: nil, kind: .conflict,
-                        detail: "redelivered with different content (received \(UTCTime.format(conflict.receivedAt)))"))
-            }
+            report.problems += try conflicts(db).map(IntegrityProblem.conflict)
             return report
         }
     }

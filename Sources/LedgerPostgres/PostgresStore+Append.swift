@@ -62,7 +62,7 @@ extension PostgresStore {
                     """
                     INSERT INTO conflicts (run_key, event_id, type, data, received_at, data_hash)
                     SELECT * FROM unnest(\(conflicts.runKeys)::bigint[], \(conflicts.eventIDs)::text[],
-                        \(conflicts.types)::text[], \(conflicts.data)::text[], \(conflicts.receivedAt)::bigint[],
+                        \(conflicts.types)::bytea[], \(conflicts.data)::bytea[], \(conflicts.receivedAt)::bigint[],
                         \(conflicts.digests)::bytea[])
                     ON CONFLICT (run_key, event_id, data_hash) DO NOTHING
                     """, logger: Self.logger)
@@ -93,7 +93,7 @@ extension PostgresStore {
             WITH inserted AS (
                 INSERT INTO events (run_key, position, event_id, type, data, received_at, hash)
                 SELECT * FROM unnest(\(rows.runKeys)::bigint[], \(rows.positions)::bigint[],
-                    \(rows.eventIDs)::text[], \(rows.types)::text[], \(rows.data)::text[],
+                    \(rows.eventIDs)::text[], \(rows.types)::bytea[], \(rows.data)::bytea[],
                     \(rows.receivedAt)::bigint[], \(rows.digests)::bytea[])
                 ON CONFLICT (run_key, event_id) DO NOTHING
                 RETURNING 1
@@ -129,8 +129,8 @@ extension PostgresStore {
             FROM unnest(\(runKeys)::bigint[], \(eventIDs)::text[]) AS k(run_key, event_id)
             JOIN events e ON e.run_key = k.run_key AND e.event_id = k.event_id
             """, logger: Self.logger
-        ).decode((Int64, String, String, String).self) {
-            known[EventKey(runKey: runKey, eventID: eventID)] = (type, data)
+        ).decode((Int64, String, ByteBuffer, ByteBuffer).self) {
+            known[EventKey(runKey: runKey, eventID: eventID)] = (String(buffer: type), String(buffer: data))
         }
         return known
     }
@@ -201,8 +201,9 @@ private struct EventRows {
     var runKeys: [Int64] = []
     var positions: [Int64] = []
     var eventIDs: [String] = []
-    var types: [String] = []
-    var data: [String] = []
+    /// Type and data as their UTF-8 bytes, as the store keeps them.
+    var types: [ByteBuffer] = []
+    var data: [ByteBuffer] = []
     var receivedAt: [Int64] = []
     /// The chain hash of an event, the content digest of a conflict.
     var digests: [ByteBuffer] = []
@@ -211,8 +212,8 @@ private struct EventRows {
         runKeys.append(runKey)
         positions.append(position)
         eventIDs.append(event.eventID)
-        types.append(event.type)
-        data.append(event.data)
+        types.append(ByteBuffer(string: event.type))
+        data.append(ByteBuffer(string: event.data))
         receivedAt.append(event.receivedAt)
         digests.append(ByteBuffer(bytes: digest))
     }

@@ -14,7 +14,7 @@ extension PostgresStore {
                 SELECT e.position, e.event_id, e.type, e.data, e.received_at, e.hash
                 FROM events e JOIN streams s ON s.run_key = e.run_key WHERE s.run_id = \(runID) ORDER BY e.position
                 """, logger: Self.logger
-            ).decode((Int64, String, String, String, Int64, ByteBuffer).self) {
+            ).decode(StoredEventRow.self) {
                 events.append(Self.storedEvent(row))
             }
             return events
@@ -30,7 +30,7 @@ extension PostgresStore {
                 FROM events e JOIN streams s ON s.run_key = e.run_key WHERE s.run_id = \(runID)
                 ORDER BY e.position DESC LIMIT 1
                 """, logger: Self.logger
-            ).decode((Int64, String, String, String, Int64, ByteBuffer).self) {
+            ).decode(StoredEventRow.self) {
                 last = Self.storedEvent(row)
             }
             return last
@@ -53,9 +53,11 @@ extension PostgresStore {
                 SELECT s.run_id, c.event_id, c.type, c.data, c.received_at
                 FROM conflicts c JOIN streams s ON s.run_key = c.run_key ORDER BY c.id
                 """, logger: Self.logger
-            ).decode((String, String, String, String, Int64).self) {
+            ).decode((String, String, ByteBuffer, ByteBuffer, Int64).self) {
                 conflicts.append(
-                    Conflict(runID: runID, eventID: eventID, type: type, data: data, receivedAt: receivedAt))
+                    Conflict(
+                        runID: runID, eventID: eventID, type: String(buffer: type), data: String(buffer: data),
+                        receivedAt: receivedAt))
             }
             return conflicts
         }
@@ -82,29 +84,23 @@ extension PostgresStore {
                 SELECT run_key, position, event_id, type, data, received_at, hash FROM events
                 ORDER BY run_key, position
                 """, logger: Self.logger
-            ).decode((Int64, Int64, String, String, String, Int64, ByteBuffer).self) {
+            ).decode((Int64, Int64, String, ByteBuffer, ByteBuffer, Int64, ByteBuffer).self) {
                 report.events += 1
                 if report.events % progressInterval == 0 { progress(report.events) }
                 guard let stream = streams[runKey], var chain = chains[runKey] else {
-                    report.problems.append(
-                        IntegrityProblem(
-                            runID: "run_key \(runKey)", eventID: eventID, position: nil, kind: .orphanEvent,
-                            detail: "event row belongs to no known run"))
+                    report.problems.append(.orphanEvent(runKey: runKey, eventID: eventID))
                     continue
                 }
                 chain.position += 1
                 if !chain.broken {
                     let stored = Array(hash.readableBytesView)
                     let computed = HashChain.next(
-                        after: chain.head, eventID: eventID, type: type, data: data, receivedAt: receivedAt)
+                        after: chain.head, eventID: eventID, type: String(buffer: type), data: String(buffer: data),
+                        receivedAt: receivedAt)
                     if computed != stored || position != chain.position {
                         chain.broken = true
                         report.problems.append(
-                            IntegrityProblem(
-                                runID: stream.runID, eventID: eventID, position: Int(chain.position),
-                                kind: .tamperedEvent,
-                                detail: "hash chain breaks at event \(chain.position): "
-                                    + "this record or the one before it was altered"))
+                            .chainBreak(runID: stream.runID, eventID: eventID, position: Int(chain.position)))
                     }
                     chain.head = stored
                 }
@@ -114,19 +110,12 @@ extension PostgresStore {
                 guard let chain = chains[runKey], !chain.broken else { continue }
                 if chain.position != stream.count || chain.head != stream.head {
                     report.problems.append(
-                        IntegrityProblem(
-                            runID: stream.runID, eventID: nil, position: nil, kind: .headMismatch,
-                            detail: "stream records \(stream.count) events but \(chain.position) "
-                                + "chain to a different head: events were removed or inserted"))
+                        .headMismatch(
+                            runID: stream.runID, recordedCount: Int(stream.count), chainedCount: Int(chain.position)))
                 }
             }
         }
-        for conflict in try await conflicts() {
-            report.problems.append(
-                IntegrityProblem(
-                    runID: conflict.runID, eventID: conflict.eventID, position: nil, kind: .conflict,
-                    detail: "redelivered with different content (received \(UTCTime.format(conflict.receivedAt)))"))
-        }
+        report.problems += try await conflicts().map(IntegrityProblem.conflict)
         return report
     }
 
@@ -150,10 +139,13 @@ extension PostgresStore {
         }
     }
 
-    private static func storedEvent(_ row: (Int64, String, String, String, Int64, ByteBuffer)) -> StoredEvent {
+    /// position, event_id, type, data, received_at, hash.
+    private typealias StoredEventRow = (Int64, String, ByteBuffer, ByteBuffer, Int64, ByteBuffer)
+
+    private static func storedEvent(_ row: StoredEventRow) -> StoredEvent {
         StoredEvent(
-            position: Int(row.0), eventID: row.1, type: row.2, data: row.3, receivedAt: row.4,
-            hash: Array(row.5.readableBytesView))
+            position: Int(row.0), eventID: row.1, type: String(buffer: row.2), data: String(buffer: row.3),
+            receivedAt: row.4, hash: Array(row.5.readableBytesView))
     }
 }
 

@@ -17,12 +17,7 @@ struct IngestBenchmark {
         defer { try? FileManager.default.removeItem(at: directory) }
         let ledgerctl = try builtLedgerctl()
 
-        var configuration = SimConfiguration(seed: 99)
-        configuration.initialRuns = runs
-        configuration.stepsPerRun = steps...steps
-        let sim = CoastySim(configuration: configuration)
-        let baseURL = try await sim.start().absoluteString
-        let runIDs = await sim.runIDs
+        let (sim, baseURL, apiKey, runIDs) = try await startBenchmarkSimulator(seed: 99, runs: runs, steps: steps)
         var logs: [RunBatch] = []
         for runID in runIDs { logs.append(RunBatch(runID: runID, events: keyed(await sim.log(of: runID)))) }
         let total = logs.reduce(0) { $0 + $1.events.count }
@@ -31,10 +26,10 @@ struct IngestBenchmark {
         print("ingest benchmark: \(runIDs.count.formatted()) runs, \(total.formatted()) events from CoastySim at \(baseURL)")
 
         let (wide, peakKiB) = try await runIngest(
-            ledgerctl, runsFile: runsFile.path, baseURL: baseURL, apiKey: configuration.apiKey,
+            ledgerctl, runsFile: runsFile.path, baseURL: baseURL, apiKey: apiKey,
             store: directory.appendingPathComponent("wide.sqlite").path, concurrency: runIDs.count)
         let (narrow, _) = try await runIngest(
-            ledgerctl, runsFile: runsFile.path, baseURL: baseURL, apiKey: configuration.apiKey,
+            ledgerctl, runsFile: runsFile.path, baseURL: baseURL, apiKey: apiKey,
             store: directory.appendingPathComponent("narrow.sqlite").path, concurrency: 32)
         await sim.stop()
 
@@ -69,6 +64,18 @@ struct IngestBenchmark {
         }
     }
 
+}
+
+/// CoastySim serving `runs` runs of `steps` steps each, without delays or faults, on a loopback port.
+func startBenchmarkSimulator(seed: UInt64, runs: Int, steps: Int) async throws
+    -> (sim: CoastySim, baseURL: String, apiKey: String, runIDs: [String])
+{
+    var configuration = SimConfiguration(seed: seed)
+    configuration.initialRuns = runs
+    configuration.stepsPerRun = steps...steps
+    let sim = CoastySim(configuration: configuration)
+    let baseURL = try await sim.start().absoluteString
+    return (sim, baseURL, configuration.apiKey, await sim.runIDs)
 }
 
 /// The ledgerctl built beside this benchmark.

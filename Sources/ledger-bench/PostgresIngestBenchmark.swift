@@ -20,14 +20,8 @@ struct PostgresIngestBenchmark {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let ledgerctl = try builtLedgerctl()
-        var configuration = SimConfiguration(seed: 98)
-        configuration.initialRuns = runs
-        configuration.stepsPerRun = steps...steps
-        let sim = CoastySim(configuration: configuration)
-        let baseURL = try await sim.start().absoluteString
+        let (sim, baseURL, apiKey, runIDs) = try await startBenchmarkSimulator(seed: 98, runs: runs, steps: steps)
         defer { Task { await sim.stop() } }
-        let runIDs = await sim.runIDs
-        let apiKey = configuration.apiKey
         var total = 0
         for runID in runIDs { total += await sim.log(of: runID).count }
         print(

@@ -71,6 +71,18 @@ import Testing
     }
 
     @Test(arguments: StoreBackend.available)
+    func dataIsKeptByteForByteEvenWithNULAndNonASCII(_ backend: StoreBackend) async throws {
+        let store = try await backend.makeLocation().open()
+        let odd = RawEvent(eventID: "1", type: "weird\u{0}type", data: "a\u{0}b é 𝄞 \u{7f}", receivedAt: 1)
+        try await store.append([RunBatch(runID: "run-a", events: [odd])])
+        let stored = try #require(try await store.events(of: "run-a").first)
+        #expect(Array(stored.data.utf8) == Array(odd.data.utf8))
+        #expect(Array(stored.type.utf8) == Array(odd.type.utf8))
+        #expect(try await store.append([RunBatch(runID: "run-a", events: [odd])]) == AppendOutcome(duplicate: 1))
+        #expect(try await store.verify(progressInterval: 1_000) { _ in }.isIntact)
+    }
+
+    @Test(arguments: StoreBackend.available)
     func sameKeyInDifferentRunsIsNotADuplicate(_ backend: StoreBackend) async throws {
         let store = try await backend.makeLocation().open()
         #expect(try await store.append([RunBatch(runID: "run-a", events: [stepEvent(1)])]) == AppendOutcome(new: 1))

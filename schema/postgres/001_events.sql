@@ -1,7 +1,8 @@
 -- 001_events (PostgreSQL): the raw, append-only event store, as schema/001_events.sql keeps it
 -- in SQLite. Many workers on many hosts append at once, so each event also records its place in
 -- its run's stream (`position`): seq orders events across runs only as their commits landed.
--- Times are UTC microseconds.
+-- An event's type and data are kept as their UTF-8 bytes (bytea): PostgreSQL text cannot hold
+-- the NUL character an event stream may carry. Times are UTC microseconds.
 
 CREATE TABLE streams (
     run_key           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -18,8 +19,8 @@ CREATE TABLE events (
     run_key     bigint NOT NULL REFERENCES streams (run_key),
     position    bigint NOT NULL,
     event_id    text NOT NULL,
-    type        text NOT NULL,
-    data        text NOT NULL,
+    type        bytea NOT NULL,
+    data        bytea NOT NULL,
     received_at bigint NOT NULL,
     hash        bytea NOT NULL,
     UNIQUE (run_key, event_id),
@@ -30,8 +31,8 @@ CREATE TABLE conflicts (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     run_key     bigint NOT NULL REFERENCES streams (run_key),
     event_id    text NOT NULL,
-    type        text NOT NULL,
-    data        text NOT NULL,
+    type        bytea NOT NULL,
+    data        bytea NOT NULL,
     received_at bigint NOT NULL,
     data_hash   bytea NOT NULL,
     UNIQUE (run_key, event_id, data_hash)
