@@ -98,24 +98,34 @@ func expectStoreMatches(_ sim: CoastySim, runs: [String], store: any EventStore)
         try await expectStoreMatches(sim, runs: runs, db: db)
     }
 
-    @Test func killedIngestResumesWithoutLossOrDuplicates() async throws {
+    /// The stores ingest is tested against: the SQLite file, and PostgreSQL when a server is given.
+    static let storeKinds = TestPostgres.serverURL == nil ? ["sqlite"] : ["sqlite", "postgres"]
+
+    /// A new, empty store of `kind`: its location for `--store`, and the store itself, opened.
+    private func makeStore(_ kind: String) async throws -> (location: String, store: any EventStore) {
+        if kind == "postgres" {
+            let url = try await TestPostgres.makeDatabase()
+            return (url, try await PostgresStore(url: url))
+        }
+        return (db, try LedgerStore(path: db))
+    }
+
+    @Test(arguments: storeKinds)
+    func killedIngestResumesWithoutLossOrDuplicates(store kind: String) async throws {
         var faults = hostileFaults
         faults.writeDelay = .milliseconds(3)
         let (sim, url, runs) = try await startSim(runs: 40, faults: faults, seed: 12)
         defer { Task { await sim.stop() } }
+        let (location, store) = try await makeStore(kind)
         let arguments = [
             "ingest", "--runs-file", try runsFile(runs), "--base-url", url.absoluteString,
-            "--api-key", sim.configuration.apiKey, "--db", db, "--concurrency", "8",
+            "--api-key", sim.configuration.apiKey, "--store", location, "--concurrency", "8",
         ]
         let killAfter = Int.random(in: 20...200)
         let (process, _, _) = try startLedgerctl(arguments)
         let deadline = ContinuousClock.now + .seconds(60)
         while process.isRunning, ContinuousClock.now < deadline {
-            if let store = try? LedgerStore(path: db, create: false),
-                let count = try? store.streams().reduce(0, { $0 + $1.eventCount }), count >= killAfter
-            {
-                break
-            }
+            if let count = try? await store.streams().reduce(0, { $0 + $1.eventCount }), count >= killAfter { break }
             try await Task.sleep(for: .milliseconds(5))
         }
         kill(process.processIdentifier, SIGKILL)
@@ -124,7 +134,7 @@ func expectStoreMatches(_ sim: CoastySim, runs: [String], store: any EventStore)
 
         let rerun = try await ledgerctl(arguments)
         #expect(rerun.status == 0, "killed after \(killAfter) events: \(rerun.stderr)")
-        try await expectStoreMatches(sim, runs: runs, db: db)
+        try await expectStoreMatches(sim, runs: runs, store: store)
     }
 
     @Test func twoIngestProcessesOnTheSameRunsStoreEachEventOnce() async throws {
