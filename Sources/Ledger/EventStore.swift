@@ -20,7 +20,7 @@ package protocol EventStore: Sendable {
     /// The conflicting redeliveries kept aside, oldest first.
     func conflicts() async throws -> [Conflict]
     /// Recomputes every run's chain; `progress` gets the events checked so far, every `progressInterval`.
-    func verify(progressInterval: Int, progress: (Int) -> Void) async throws -> VerificationReport
+    func verify(progressInterval: Int, progress: @escaping @Sendable (Int) -> Void) async throws -> VerificationReport
 }
 
 extension LedgerStore: EventStore {

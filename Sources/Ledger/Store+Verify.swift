@@ -84,7 +84,7 @@ extension LedgerStore {
     /// Recomputes every run's chain. `progress` is called with the number of events checked so far,
     /// every `progressInterval` events.
     package func verify(
-        progressInterval: Int = 250_000, progress: (Int) -> Void = { _ in }
+        progressInterval: Int = 250_000, progress: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws -> VerificationReport {
         try read("verifying") { db in
             var report = VerificationReport()

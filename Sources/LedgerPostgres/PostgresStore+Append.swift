@@ -18,7 +18,7 @@ extension PostgresStore {
         }
         guard !runIDs.isEmpty else { return AppendOutcome() }
         let lockOrder = runIDs.sorted()
-        return try await transaction("appending events") { connection in
+        return try await transaction("appending events") { [runIDs, eventsByRun] connection in
             let genesis = lockOrder.map { ByteBuffer(bytes: HashChain.genesis(runID: $0)) }
             try await connection.query(
                 """
@@ -44,15 +44,15 @@ extension PostgresStore {
             var plan = AppendPlan(runIDs: runIDs, eventsByRun: eventsByRun, streams: streams, known: [:])
             let anyStored = streams.values.contains { $0.count > 0 }
             if anyStored { try await connection.query("SAVEPOINT optimistic", logger: Self.logger) }
-            let inserted = try await insert(plan.inserts, on: connection)
+            let inserted = try await self.insert(plan.inserts, on: connection)
             if anyStored {
                 if inserted == plan.inserts.runKeys.count {
                     try await connection.query("RELEASE SAVEPOINT optimistic", logger: Self.logger)
                 } else {
                     try await connection.query("ROLLBACK TO SAVEPOINT optimistic", logger: Self.logger)
-                    let known = try await storedContent(of: runIDs, eventsByRun, streams, on: connection)
+                    let known = try await self.storedContent(of: runIDs, eventsByRun, streams, on: connection)
                     plan = AppendPlan(runIDs: runIDs, eventsByRun: eventsByRun, streams: streams, known: known)
-                    _ = try await insert(plan.inserts, on: connection)
+                    _ = try await self.insert(plan.inserts, on: connection)
                 }
             }
             let conflicts = plan.conflicts

@@ -66,10 +66,10 @@ extension PostgresStore {
     /// Recomputes every run's chain in stream order and compares it with the stored hashes and
     /// each stream's recorded head and count; conflicts kept aside are reported too.
     package func verify(
-        progressInterval: Int = 250_000, progress: (Int) -> Void = { _ in }
+        progressInterval: Int = 250_000, progress: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws -> VerificationReport {
-        var report = VerificationReport()
-        try await read("verifying") { connection in
+        var report = try await read("verifying") { connection in
+            var report = VerificationReport()
             var streams: [Int64: (runID: String, count: Int64, head: [UInt8])] = [:]
             for try await (runKey, runID, count, head) in try await connection.query(
                 "SELECT run_key, run_id, event_count, head_hash FROM streams", logger: Self.logger
@@ -114,6 +114,7 @@ extension PostgresStore {
                             runID: stream.runID, recordedCount: Int(stream.count), chainedCount: Int(chain.position)))
                 }
             }
+            return report
         }
         report.problems += try await conflicts().map(IntegrityProblem.conflict)
         return report

@@ -10,6 +10,7 @@ import Ledger
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 /// The event store in a PostgreSQL database.
 package final class PostgresStore: EventStore {
@@ -17,14 +18,18 @@ package final class PostgresStore: EventStore {
     package let location: String
     let client: PostgresClient
     private let running: Task<Void, Never>
+    /// How long an operation waits for a connection before it fails.
+    private let connectionWait: Duration
     static let logger = Logger(label: "ledger.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// Connects to the database at `url` (`postgres://user[:password]@host[:port]/database`) and
-    /// migrates it to the current schema.
+    /// migrates it to the current schema. Every operation waits at most `connectionWait` for a
+    /// connection to the server.
     ///
     /// - Throws: `LedgerError.cannotOpen` when the URL is malformed or the server cannot be reached,
     ///   `.newerSchema` when a newer Ledger set the database up.
-    package init(url: String) async throws {
+    package init(url: String, connectionWait: Duration = .seconds(30)) async throws {
+        self.connectionWait = connectionWait
         let target = try PostgresTarget(url: url)
         location = target.description
         let client = PostgresClient(configuration: target.configuration, backgroundLogger: Self.logger)
@@ -65,7 +70,7 @@ package final class PostgresStore: EventStore {
             }
             if applied > PostgresMigrations.latestVersion {
                 throw LedgerError.newerSchema(
-                    path: location, found: applied, supported: PostgresMigrations.latestVersion)
+                    path: self.location, found: applied, supported: PostgresMigrations.latestVersion)
             }
             for migration in PostgresMigrations.all where migration.version > applied {
                 for statement in PostgresMigrations.statements(of: migration.sql) {
@@ -83,10 +88,12 @@ package final class PostgresStore: EventStore {
 
     /// Runs `body` in a transaction and maps server failures to `LedgerError`.
     func transaction<T: Sendable>(
-        _ context: @autoclosure () -> String, _ body: (PostgresConnection) async throws -> T
+        _ context: @autoclosure () -> String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         do {
-            return try await client.withTransaction(logger: Self.logger) { connection in try await body(connection) }
+            return try await leased { connection in
+                try await connection.withTransaction(logger: Self.logger) { try await body($0) }
+            }
         } catch let error as PostgresTransactionError {
             throw storageError(error.closureError ?? error.commitError ?? error.beginError ?? error, context())
         } catch {
@@ -96,12 +103,44 @@ package final class PostgresStore: EventStore {
 
     /// Runs `body` on a connection and maps server failures to `LedgerError`.
     func read<T: Sendable>(
-        _ context: @autoclosure () -> String, _ body: (PostgresConnection) async throws -> T
+        _ context: @autoclosure () -> String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            return try await leased(body)
         } catch {
             throw storageError(error, context())
+        }
+    }
+
+    /// Runs `body` on a connection from the pool, failing when none is had within `connectionWait`
+    /// (the pool itself would wait for the server for ever). Once `body` runs, it is not timed.
+    private func leased<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+        async throws -> T
+    {
+        let lease = LeaseState()
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { [client] in
+                try await client.withConnection { connection in
+                    lease.started.store(true, ordering: .releasing)
+                    return try await body(connection)
+                }
+            }
+            group.addTask { [connectionWait] in
+                try await Task.sleep(for: connectionWait)
+                return nil
+            }
+            while let result = try await group.next() {
+                if let value = result {
+                    group.cancelAll()
+                    return value
+                }
+                if !lease.started.load(ordering: .acquiring) {
+                    group.cancelAll()
+                    throw LedgerError.cannotOpen(
+                        path: location, reason: "no connection to the server within \(connectionWait)")
+                }
+            }
+            throw CancellationError()
         }
     }
 
@@ -115,4 +154,9 @@ package final class PostgresStore: EventStore {
         }
         return LedgerError.cannotOpen(path: location, reason: "\(error.code)")
     }
+}
+
+/// Whether a leased operation got its connection.
+private final class LeaseState: Sendable {
+    let started = Atomic<Bool>(false)
 }

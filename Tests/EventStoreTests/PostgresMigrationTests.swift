@@ -72,6 +72,17 @@ import Testing
         }
     }
 
+    @Test func unreachableServerFailsClearlyWithinTheConnectionWait() async throws {
+        // A port nothing listens on: connections are refused, and the pool would retry for ever.
+        let url = "postgres://postgres@127.0.0.1:\(try closedPort())/ledger"
+        await #expect {
+            _ = try await PostgresStore(url: url, connectionWait: .milliseconds(500))
+        } throws: { error in
+            guard case .cannotOpen(let path, let reason) = error as? LedgerError else { return false }
+            return path == url && reason.contains("no connection to the server")
+        }
+    }
+
     @Test func malformedURLsAreRefusedWithTheReason() async {
         for (url, reason) in [
             ("postgres://127.0.0.1/db", "no user"), ("postgres://me@127.0.0.1", "no database"),
@@ -84,4 +95,21 @@ import Testing
             }
         }
     }
+}
+
+/// A loopback port that was free a moment ago.
+private func closedPort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+        }
+    }
+    try #require(bound)
+    return Int(UInt16(bigEndian: address.sin_port))
 }
