@@ -19,6 +19,8 @@ package protocol EventStore: Sendable {
     func streams() async throws -> [StreamSummary]
     /// The conflicting redeliveries kept aside, oldest first.
     func conflicts() async throws -> [Conflict]
+    /// Counts, sizes and dates of what the store holds.
+    func statistics() async throws -> StoreStatistics
     /// Recomputes every run's chain; `progress` gets the events checked so far, every `progressInterval`.
     func verify(progressInterval: Int, progress: @escaping @Sendable (Int) -> Void) async throws -> VerificationReport
 }

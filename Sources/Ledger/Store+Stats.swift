@@ -8,6 +8,11 @@ import GRDB
 package struct DatedRun: Sendable, Equatable {
     package var runID: String
     package var firstReceivedAt: Int64
+
+    package init(runID: String, firstReceivedAt: Int64) {
+        self.runID = runID
+        self.firstReceivedAt = firstReceivedAt
+    }
 }
 
 /// The store at a glance.
@@ -19,20 +24,28 @@ package struct StoreStatistics: Sendable, Equatable {
     /// The size of the archived runs' canonical streams, and of their compressed archives.
     package var archivedStreamBytes: Int64 = 0
     package var archiveBytes: Int64 = 0
-    /// The database file and its WAL.
+    /// The database file and its WAL (for PostgreSQL, the database's size on the server).
     package var fileBytes: Int64 = 0
-    /// Pages on the free list, which the next writes reuse (or a vacuum gives back).
-    package var freeBytes: Int64 = 0
+    /// Pages on the free list, which the next writes reuse (or a vacuum gives back); nil where
+    /// the store does not track it (PostgreSQL).
+    package var freeBytes: Int64?
     /// The bytes of each table and index, largest first; nil when this SQLite lacks dbstat.
     package var tableBytes: [TableBytes]?
     package var oldestRun: DatedRun?
     package var newestRun: DatedRun?
+
+    package init() {}
 }
 
 /// The pages one table or index takes.
 package struct TableBytes: Sendable, Equatable {
     package var name: String
     package var bytes: Int64
+
+    package init(name: String, bytes: Int64) {
+        self.name = name
+        self.bytes = bytes
+    }
 }
 
 extension LedgerStore {

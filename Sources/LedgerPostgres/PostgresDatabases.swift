@@ -17,9 +17,8 @@ extension PostgresStore {
         defer { running.cancel() }
         do {
             try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
-        } catch let error as PSQLError {
-            throw LedgerError.storage(
-                context: "\(target): creating database \(name)", reason: error.serverInfo?[.message] ?? "\(error.code)")
+        } catch {
+            throw LedgerError.storage(context: "\(target): creating database \(name)", reason: Self.describe(error))
         }
         guard var components = URLComponents(string: serverURL) else { return serverURL }
         components.path = "/\(name)"

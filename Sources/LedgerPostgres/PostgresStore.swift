@@ -32,6 +32,15 @@ package final class PostgresStore: EventStore {
         self.connectionWait = connectionWait
         let target = try PostgresTarget(url: url)
         location = target.description
+        // One connection first, outside the pool, which would retry a refused connection, a
+        // wrong password or a missing database for ever: those are reported at once.
+        do {
+            let connection = try await PostgresConnection.connect(
+                configuration: target.connectionConfiguration, id: 0, logger: Self.logger)
+            try await connection.close()
+        } catch {
+            throw LedgerError.cannotOpen(path: target.description, reason: Self.describe(error))
+        }
         let client = PostgresClient(configuration: target.configuration, backgroundLogger: Self.logger)
         self.client = client
         running = Task { await client.run() }
@@ -144,15 +153,21 @@ package final class PostgresStore: EventStore {
         }
     }
 
+    /// The server's message for `error`, else what failed underneath (a refused connection, say).
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        return error.serverInfo?[.message] ?? error.underlying.map { "\($0)" } ?? "\(error.code)"
+    }
+
     private func storageError(_ error: any Error, _ context: String) -> any Error {
         if error is LedgerError { return error }
         guard let error = error as? PSQLError else {
             return LedgerError.storage(context: "\(location): \(context)", reason: "\(error)")
         }
-        if let message = error.serverInfo?[.message] {
-            return LedgerError.storage(context: "\(location): \(context)", reason: message)
+        if error.serverInfo != nil {
+            return LedgerError.storage(context: "\(location): \(context)", reason: Self.describe(error))
         }
-        return LedgerError.cannotOpen(path: location, reason: "\(error.code)")
+        return LedgerError.cannotOpen(path: location, reason: Self.describe(error))
     }
 }
 

@@ -2,11 +2,14 @@
 
 import Foundation
 import Ledger
+import NIOSSL
 import PostgresNIO
 
 /// Where a PostgreSQL store is: host, port, user, password and database, from its URL.
 struct PostgresTarget: CustomStringConvertible {
     var configuration: PostgresClient.Configuration
+    /// The same server, for one connection outside the pool.
+    var connectionConfiguration: PostgresConnection.Configuration
     /// The URL without its password.
     var description: String
 
@@ -26,14 +29,22 @@ struct PostgresTarget: CustomStringConvertible {
         guard !database.isEmpty else { throw malformed("the URL names no database") }
         let port = components.port ?? 5432
         let tls: PostgresClient.Configuration.TLS
+        let connectionTLS: PostgresConnection.Configuration.TLS
         switch components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "prefer" {
-        case "disable": tls = .disable
-        case "prefer": tls = .prefer(.makeClientConfiguration())
-        case "require": tls = .require(.makeClientConfiguration())
+        case "disable": (tls, connectionTLS) = (.disable, .disable)
+        case "prefer":
+            tls = .prefer(.makeClientConfiguration())
+            connectionTLS = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case "require":
+            tls = .require(.makeClientConfiguration())
+            connectionTLS = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
         case let mode: throw malformed("unknown sslmode \(mode); use disable, prefer or require")
         }
         configuration = PostgresClient.Configuration(
             host: host, port: port, username: user, password: components.password, database: database, tls: tls)
+        connectionConfiguration = PostgresConnection.Configuration(
+            host: host, port: port, username: user, password: components.password, database: database,
+            tls: connectionTLS)
         description = "postgres://\(user)@\(host):\(port)/\(database)"
     }
 

@@ -26,7 +26,7 @@ import Testing
     }
 
     @Test(.enabled(if: TestPostgres.serverURL != nil, "needs LEDGER_TEST_POSTGRES"))
-    func importIntoPostgresIsIdempotentAndVerifies() async throws {
+    func importIntoPostgresIsIdempotentVerifiesAndHasStats() async throws {
         let postgres = try await TestPostgres.makeDatabase()
         let first = try await ledgerctl(["import", transcript, "--run", "run-refund", "--store", postgres])
         #expect(first.status == 0, "\(first.stderr)")
@@ -36,6 +36,19 @@ import Testing
         let verify = try await ledgerctl(["verify", "--store", postgres])
         #expect(verify.status == 0, "\(verify.stderr)")
         #expect(verify.stderr.contains("1 runs, 15 events: intact"))
+        let stats = try await ledgerctl(["stats", "--store", postgres, "--format", "csv"])
+        #expect(stats.status == 0, "\(stats.stderr)")
+        let rows = Dictionary(
+            stats.stdout.split(whereSeparator: \.isNewline).dropFirst().map { line -> (String, String) in
+                let cells = line.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false)
+                return (String(cells[0]), cells.count > 1 ? String(cells[1]) : "")
+            }, uniquingKeysWith: { first, _ in first })
+        #expect(rows["runs"] == "1")
+        #expect(rows["events"] == "15")
+        #expect(rows["events_archived"] == "0")
+        #expect(rows["free_bytes"] == "")
+        #expect(rows["oldest_run"] == "run-refund")
+        #expect(Int(rows["bytes.events"] ?? "") ?? 0 > 0)
         let report = try await ledgerctl(["runs", "--store", postgres])
         #expect(report.status != 0)
         #expect(report.stderr.contains("reads a SQLite store only so far"))

@@ -72,14 +72,26 @@ import Testing
         }
     }
 
-    @Test func unreachableServerFailsClearlyWithinTheConnectionWait() async throws {
-        // A port nothing listens on: connections are refused, and the pool would retry for ever.
+    @Test func unreachableServerIsReportedAtOnce() async throws {
+        // A port nothing listens on: connections are refused (the pool alone would retry for ever).
         let url = "postgres://postgres@127.0.0.1:\(try closedPort())/ledger"
         await #expect {
-            _ = try await PostgresStore(url: url, connectionWait: .milliseconds(500))
+            _ = try await PostgresStore(url: url)
         } throws: { error in
             guard case .cannotOpen(let path, let reason) = error as? LedgerError else { return false }
-            return path == url && reason.contains("no connection to the server")
+            return path == url && reason.lowercased().contains("refused")
+        }
+    }
+
+    @Test(.enabled(if: TestPostgres.serverURL != nil, "needs LEDGER_TEST_POSTGRES"))
+    func missingDatabaseIsNamedByTheServer() async throws {
+        let server = try #require(TestPostgres.serverURL)
+        var url = try #require(URLComponents(string: server))
+        url.path = "/no_such_ledger"
+        await #expect {
+            _ = try await PostgresStore(url: try #require(url.string))
+        } throws: { error in
+            "\(error.localizedDescription)".contains(#"database "no_such_ledger" does not exist"#)
         }
     }
 

@@ -11,8 +11,9 @@ struct Stats: AsyncParsableCommand {
         discussion: """
             Columns: stat, value. Rows: runs, runs_archived, events, events_live, events_archived, \
             archived_stream_bytes (the archived runs' uncompressed streams), archive_bytes, \
-            compression_ratio (streams over archives), file_bytes (the database and its WAL), \
-            free_bytes, one bytes.<name> row per table and index (when this SQLite has dbstat), \
+            compression_ratio (streams over archives), file_bytes (the database and its WAL; on \
+            PostgreSQL the database's size), free_bytes (null on PostgreSQL), one bytes.<name> row \
+            per table and index (when this SQLite has dbstat; always on PostgreSQL), \
             oldest_run, oldest_run_at, newest_run, newest_run_at (by when a run's first event arrived).
             """
     )
@@ -21,7 +22,7 @@ struct Stats: AsyncParsableCommand {
     @OptionGroup var output: FormatOptions
 
     func run() async throws {
-        output.print(Self.report(try store.open().statistics()))
+        output.print(Self.report(try await store.openEventStore().statistics()))
     }
 
     static func report(_ statistics: StoreStatistics) -> Report {
@@ -36,7 +37,7 @@ struct Stats: AsyncParsableCommand {
             ("events_live", Cell(statistics.liveEvents)), ("events_archived", Cell(statistics.archivedEvents)),
             ("archived_stream_bytes", .integer(statistics.archivedStreamBytes)),
             ("archive_bytes", .integer(statistics.archiveBytes)), ("compression_ratio", ratio),
-            ("file_bytes", .integer(statistics.fileBytes)), ("free_bytes", .integer(statistics.freeBytes)),
+            ("file_bytes", .integer(statistics.fileBytes)), ("free_bytes", Cell(statistics.freeBytes)),
         ]
         rows += (statistics.tableBytes ?? []).map { ("bytes.\($0.name)", .integer($0.bytes)) }
         rows += [
