@@ -32,7 +32,7 @@ struct StoreOptions: ParsableArguments {
     func open(create: Bool = false) throws -> LedgerStore {
         guard let path else {
             throw ValidationError(
-                "this command reads a SQLite store only so far; a PostgreSQL store supports ingest, import and verify "
+                "this command reads a SQLite store only so far; a PostgreSQL store supports ingest, import, verify and stats "
                     + "(copy a SQLite store there with `ledgerctl migrate-store`)")
         }
         return try LedgerStore(path: path, create: create)
