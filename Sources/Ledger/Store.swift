@@ -2,6 +2,7 @@
 // several processes can share the file), refuses files from a newer schema, applies the
 // embedded migrations, and runs every read and write on that connection.
 
+import CSQLiteSettings
 import Foundation
 import GRDB
 import Synchronization
@@ -12,6 +13,11 @@ package final class LedgerStore: Sendable {
     package let path: String
     let queue: DatabaseQueue
     let streamCache = Mutex(StreamCache())
+
+    /// Process-wide SQLite settings, made once before the first store opens: no memory
+    /// statistics, which would take a global mutex on every allocation SQLite makes. (If SQLite
+    /// was already used in this process the setting is refused and nothing else changes.)
+    private static let processSettings: Void = { _ = ledger_sqlite_disable_memory_statistics() }()
 
     /// Settings of every connection: 8 KiB pages for a new file (appends measured fastest with
     /// them, projections live or not), WAL with NORMAL sync (durable at checkpoints, never corrupt),
@@ -36,6 +42,7 @@ package final class LedgerStore: Sendable {
     /// - Throws: `LedgerError.cannotOpen` when the file is missing (and `create` is false) or unreadable,
     ///   `.corruptDatabase` when it is not a SQLite database, `.newerSchema` when a newer Ledger wrote it.
     package init(path: String, create: Bool = true) throws {
+        _ = Self.processSettings
         self.path = path
         if FileManager.default.fileExists(atPath: path) {
             try Self.checkSchemaVersion(path: path)
