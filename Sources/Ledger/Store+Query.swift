@@ -4,6 +4,7 @@
 
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// One value of a query row or argument, as SQLite stores it.
 package enum SQLValue: Sendable, Hashable {
@@ -35,9 +36,15 @@ extension LedgerStore {
         return try readQuery { db in
             let statement = try Self.readOnlyStatement(db, sql: sql, arguments: arguments)
             let columns = statement.columnNames
+            // Stepped through the C API: GRDB would read text as a C string, ending at a NUL.
+            let raw = statement.sqliteStatement
             var rows: [[SQLValue]] = []
-            let cursor = try Row.fetchCursor(statement)
-            while let row = try cursor.next() { rows.append(row.databaseValues.map(SQLValue.init)) }
+            while true {
+                let code = sqlite3_step(raw)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else { throw StatementBinding.error(code, in: db) }
+                rows.append((0..<Int32(columns.count)).map { SQLValue(column: $0, of: raw) })
+            }
             return QueryResult(columns: columns, rows: rows)
         }
     }
@@ -96,13 +103,19 @@ extension LedgerStore {
 }
 
 extension SQLValue {
-    init(_ value: DatabaseValue) {
-        switch value.storage {
-        case .null: self = .null
-        case .int64(let number): self = .integer(number)
-        case .double(let number): self = .real(number)
-        case .string(let text): self = .text(text)
-        case .blob(let data): self = .blob(Array(data))
+    /// Column `index` of the row `statement` stands on, every byte of text and blobs kept.
+    init(column index: Int32, of statement: OpaquePointer) {
+        switch sqlite3_column_type(statement, index) {
+        case SQLITE_INTEGER: self = .integer(sqlite3_column_int64(statement, index))
+        case SQLITE_FLOAT: self = .real(sqlite3_column_double(statement, index))
+        case SQLITE_TEXT: self = .text(StatementBinding.columnText(statement, index))
+        case SQLITE_BLOB:
+            let count = Int(sqlite3_column_bytes(statement, index))
+            self = .blob(
+                sqlite3_column_blob(statement, index).map {
+                    Array(UnsafeRawBufferPointer(start: $0, count: count))
+                } ?? [])
+        default: self = .null
         }
     }
 

@@ -51,7 +51,7 @@ extension LedgerStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT e.event_id, e.type, e.data, e.received_at, st.gap_us
+                    SELECT e.event_id, CAST(e.type AS BLOB), CAST(e.data AS BLOB), e.received_at, st.gap_us
                     FROM event_log e LEFT JOIN steps st ON st.seq = e.seq
                     WHERE e.run_id = ? ORDER BY e.seq
                     """,
@@ -60,7 +60,7 @@ extension LedgerStore {
         let shown = last.map { rows.count - min(max($0, 0), rows.count) } ?? 0
         return rows.indices.dropFirst(shown).map { index in
             let row = rows[index]
-            let facts = EventFacts(sseType: row[1], data: row[2], receivedAt: row[3])
+            let facts = EventFacts(sseType: row.exactText(1), data: row.exactText(2), receivedAt: row[3])
             return TimelineRow(
                 position: index + 1, eventID: row[0], at: facts.at, type: facts.type, state: facts.state,
                 step: facts.step, message: facts.message, gapMicros: row[4])

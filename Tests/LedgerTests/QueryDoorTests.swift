@@ -31,6 +31,14 @@ import Testing
         #expect(try store.runs().count == 6)
     }
 
+    @Test func rowsKeepEveryByteOfTextAndBlobs() throws {
+        let data = "before\u{0}after é"
+        try store.append([RawEvent(eventID: "1", type: "odd", data: data, receivedAt: 1)], to: "run-nul")
+        let result = try store.rows(
+            sql: "SELECT data, CAST(data AS BLOB), 2.5 FROM event_log WHERE run_id = ?", arguments: [.text("run-nul")])
+        #expect(result.rows == [[.text(data), .blob(Array(data.utf8)), .real(2.5)]])
+    }
+
     @Test func sqliteFailuresAreWordedByLedger() throws {
         #expect(throws: LedgerError.query(reason: "a sum passed the largest 64-bit integer; filter the rows first")) {
             try store.rows(sql: "SELECT sum(?) FROM runs", arguments: [.integer(Int64.max)])
