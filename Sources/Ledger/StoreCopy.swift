@@ -27,8 +27,7 @@ package enum StoreCopy {
         progress: (_ runsDone: Int, _ runs: Int, _ events: Int) -> Void = { _, _, _ in }
     ) async throws -> StoreCopySummary {
         let runs = try await source.streams()
-        var copied: [String: StreamSummary] = [:]
-        for stream in try await target.streams() { copied[stream.runID] = stream }
+        let copied = try await streamsByRun(of: target)
         var summary = StoreCopySummary(runs: runs.count)
         var pending: [RunBatch] = []
         var pendingEvents = 0
@@ -82,8 +81,7 @@ package enum StoreCopy {
     package static func mismatches(between source: any EventStore, and target: any EventStore) async throws
         -> [CopyMismatch]
     {
-        var copies: [String: StreamSummary] = [:]
-        for stream in try await target.streams() { copies[stream.runID] = stream }
+        let copies = try await streamsByRun(of: target)
         var mismatches: [CopyMismatch] = []
         for run in try await source.streams() {
             guard let copy = copies[run.runID] else {
@@ -111,5 +109,9 @@ package enum StoreCopy {
                     detail: "the conflicting redelivery of event \(conflict.eventID) is missing from the copy"))
         }
         return mismatches
+    }
+
+    private static func streamsByRun(of store: any EventStore) async throws -> [String: StreamSummary] {
+        Dictionary(try await store.streams().map { ($0.runID, $0) }, uniquingKeysWith: { first, _ in first })
     }
 }

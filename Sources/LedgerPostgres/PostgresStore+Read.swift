@@ -7,34 +7,13 @@ import PostgresNIO
 
 extension PostgresStore {
     package func events(of runID: String) async throws -> [StoredEvent] {
-        try await read("reading events of run \(runID)") { connection in
-            var events: [StoredEvent] = []
-            for try await row in try await connection.query(
-                """
-                SELECT e.position, e.event_id, e.type, e.data, e.received_at, e.hash
-                FROM events e JOIN streams s ON s.run_key = e.run_key WHERE s.run_id = \(runID) ORDER BY e.position
-                """, logger: Self.logger
-            ).decode(StoredEventRow.self) {
-                events.append(Self.storedEvent(row))
-            }
-            return events
-        }
+        try await storedEvents(of: runID, "reading events of run \(runID)", order: "ORDER BY e.position")
     }
 
     package func lastEvent(of runID: String) async throws -> StoredEvent? {
-        try await read("reading the last event of run \(runID)") { connection in
-            var last: StoredEvent?
-            for try await row in try await connection.query(
-                """
-                SELECT e.position, e.event_id, e.type, e.data, e.received_at, e.hash
-                FROM events e JOIN streams s ON s.run_key = e.run_key WHERE s.run_id = \(runID)
-                ORDER BY e.position DESC LIMIT 1
-                """, logger: Self.logger
-            ).decode(StoredEventRow.self) {
-                last = Self.storedEvent(row)
-            }
-            return last
-        }
+        try await storedEvents(
+            of: runID, "reading the last event of run \(runID)", order: "ORDER BY e.position DESC LIMIT 1"
+        ).first
     }
 
     package func stream(of runID: String) async throws -> StreamSummary? {
@@ -118,6 +97,22 @@ extension PostgresStore {
         }
         report.problems += try await conflicts().map(IntegrityProblem.conflict)
         return report
+    }
+
+    /// The events of `runID` in `order` (an ORDER BY clause, and a LIMIT).
+    private func storedEvents(of runID: String, _ context: String, order: String) async throws -> [StoredEvent] {
+        try await read(context) { connection in
+            var query: PostgresQuery = """
+                SELECT e.position, e.event_id, e.type, e.data, e.received_at, e.hash
+                FROM events e JOIN streams s ON s.run_key = e.run_key WHERE s.run_id = \(runID)
+                """
+            query.sql += " " + order
+            var events: [StoredEvent] = []
+            for try await row in try await connection.query(query, logger: Self.logger).decode(StoredEventRow.self) {
+                events.append(Self.storedEvent(row))
+            }
+            return events
+        }
     }
 
     private func summaries(_ context: String, where filter: PostgresQuery) async throws -> [StreamSummary] {

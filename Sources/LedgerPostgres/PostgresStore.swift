@@ -32,15 +32,8 @@ package final class PostgresStore: EventStore {
         self.connectionWait = connectionWait
         let target = try PostgresTarget(url: url)
         location = target.description
-        // One connection first, outside the pool, which would retry a refused connection, a
-        // wrong password or a missing database for ever: those are reported at once.
-        do {
-            let connection = try await PostgresConnection.connect(
-                configuration: target.connectionConfiguration, id: 0, logger: Self.logger)
-            try await connection.close()
-        } catch {
-            throw LedgerError.cannotOpen(path: target.description, reason: Self.describe(error))
-        }
+        // One connection first, so that a server that cannot be reached is reported at once.
+        try await Self.withConnection(to: url, "connecting") { _ in }
         let client = PostgresClient(configuration: target.configuration, backgroundLogger: Self.logger)
         self.client = client
         running = Task { await client.run() }

@@ -22,23 +22,10 @@ package enum TestPostgres {
 
     /// Runs `statements` on the database at `url`, in one session, in order.
     package static func execute(_ statements: String..., on url: String) async throws {
-        guard let components = URLComponents(string: url) else { throw TestPostgresError.noServer }
-        try await execute(statements, on: components)
-    }
-
-    private static func execute(_ statements: [String], on server: URLComponents) async throws {
-        let configuration = PostgresConnection.Configuration(
-            host: server.host ?? "127.0.0.1", port: server.port ?? 5432, username: server.user ?? "postgres",
-            password: server.password, database: String(server.path.dropFirst()), tls: .disable)
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
-        do {
+        try await PostgresStore.withConnection(to: url, "running test SQL") { connection in
             for statement in statements {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
-            try await connection.close()
-        } catch {
-            try? await connection.close()
-            throw error
         }
     }
 }
