@@ -29,13 +29,8 @@ struct ProjectionCache: Sendable {
 struct Projector {
     private let db: Database
     private var cache: ProjectionCache
-    private let prices: PriceTable
     private let checkpoint: Int64
-    private var lastApplied: Int64
-    private var dirtyKeys: [Int64] = []
-    private var stepRows = StepRows()
-    /// State intervals to write: entered, and ended (at `endedAt`) or still open (nil).
-    private var transitionRows: [(interval: OpenInterval, runKey: Int64, endedAt: Int64?)] = []
+    private var fold: ProjectionFold
     private let runWriter: RunRowWriter
 
     /// Takes the cache out of `cache` (it is handed back by `finish`) and first applies every stored
@@ -52,13 +47,13 @@ struct Projector {
             try self.cache.checkpoint
             ?? Int64.fetchOne(db, sql: "SELECT min(last_seq) FROM projection_checkpoints") ?? 0
         self.checkpoint = checkpoint
-        lastApplied = checkpoint
         if self.cache.highestRunKey == nil {
             self.cache.highestRunKey = try Int64.fetchOne(db, sql: "SELECT max(run_key) FROM runs") ?? 0
         }
         let prices = try self.cache.prices ?? PriceTable.load(db)
-        self.prices = prices
         self.cache.prices = prices
+        fold = ProjectionFold(prices: prices, runs: self.cache.runs, lastApplied: checkpoint)
+        self.cache.runs = [:]
         runWriter = try RunRowWriter(db)
         try catchUp(replayingArchives: replayingArchives, progressInterval: progressInterval, progress: progress)
     }
@@ -83,13 +78,13 @@ struct Projector {
     /// Writes the changed runs and open intervals and moves the checkpoint; returns the cache.
     mutating func finish() throws -> ProjectionCache {
         try flush()
-        if lastApplied > checkpoint {
+        if fold.lastApplied > checkpoint {
             try db.cachedStatement(sql: "UPDATE projection_checkpoints SET last_seq = ?").execute(arguments: [
-                lastApplied
+                fold.lastApplied
             ])
         }
-        cache.checkpoint = lastApplied
-        if cache.runs.count > ProjectionCache.capacity { cache.runs = [:] }
+        cache.checkpoint = fold.lastApplied
+        cache.runs = fold.runs.count > ProjectionCache.capacity ? [:] : fold.runs
         return cache
     }
 
@@ -109,9 +104,9 @@ struct Projector {
         func advance() throws {
             applied += 1
             if applied % progressInterval == 0 { progress(applied, total) }
-            if dirtyKeys.count >= ProjectionCache.capacity {
+            if fold.dirtyKeys.count >= ProjectionCache.capacity {
                 try flush()
-                cache.runs = [:]
+                fold.runs = [:]
             }
         }
         var archives = try ArchiveReader(db)
@@ -153,90 +148,22 @@ struct Projector {
         seq: Int64, runKey: Int64, runID: String?, eventID: String,
         data: UnsafeBufferPointer<UInt8>, scanned: UnsafePointer<ScannedEvent>, receivedAt: Int64
     ) throws {
-        // The run's state is swapped out of the cache and back, so it is changed in place. A throw
-        // leaves a placeholder behind, which is harmless: every caller drops the cache on errors.
-        let slot = cache.runs.index(forKey: runKey)
-        var run = RunProjection(runKey: runKey, runID: "")
-        if let slot { swap(&run, &cache.runs.values[slot]) } else { run = try load(runKey, runID: runID) }
-        let at = scanned.pointee.time ?? receivedAt
-        run.events += 1
-        run.lastSeq = seq
-        run.lastEventID = eventID
-        if at < run.firstAt {
-            run.firstAt = at
-            run.identityChanged = true
-        }
-        run.lastAt = max(run.lastAt, at)
-        if run.machineID == nil, let slice = scanned.pointee.fields.machineID {
-            run.machineID = EventScanner.text(slice, in: data)
-            run.identityChanged = true
-        }
-        if run.task == nil, let slice = scanned.pointee.fields.task {
-            run.task = EventScanner.text(slice, in: data)
-            run.identityChanged = true
-        }
-        if run.cuaVersion == nil, let slice = scanned.pointee.fields.cuaVersion {
-            run.cuaVersion = EventScanner.text(slice, in: data)
-            run.identityChanged = true
-        }
-        if let slice = scanned.pointee.fields.state,
-            !(run.current.map { EventScanner.text(slice, in: data, equals: $0.state) } ?? false)
-        {
-            enter(EventScanner.text(slice, in: data), at: at, seq: seq, run: &run)
-        }
-        switch scanned.pointee.kind {
-        case .step:
-            try step(scanned, data: data, at: at, seq: seq, run: &run)
-        case .result:
-            run.reportedSteps = scanned.pointee.reportedSteps
-            run.resultError = (scanned.pointee.fields.errorCode ?? scanned.pointee.fields.errorText)
-                .map { EventScanner.text($0, in: data) }.flatMap { $0.isEmpty ? nil : $0 }
-        case .other: break
-        }
-        if !run.dirty {
-            run.dirty = true
-            dirtyKeys.append(runKey)
-        }
-        if let slot { swap(&run, &cache.runs.values[slot]) } else { cache.runs[runKey] = run }
-        lastApplied = max(lastApplied, seq)
+        let db = db
+        var highestRunKey = cache.highestRunKey
+        try fold.apply(
+            seq: seq, runKey: runKey, eventID: eventID, data: data, scanned: scanned, receivedAt: receivedAt
+        ) { try Self.load($0, runID: runID, db, highestRunKey: &highestRunKey) }
+        cache.highestRunKey = highestRunKey
+        if fold.stepRows.count >= StepRows.capacity { try fold.stepRows.write(db) }
     }
 
-    /// Moves the run into `state`, another than its current one, closing the interval it leaves.
-    private mutating func enter(_ state: String, at: Int64, seq: Int64, run: inout RunProjection) {
-        if let current = run.current {
-            let duration = at - current.since
-            transitionRows.append((current, run.runKey, at))
-            if current.state == "awaiting_human" { run.awaitingHumanMicros += duration }
-            if current.state == "queued" { run.queueWaitMicros += duration }
-        }
-        run.current = OpenInterval(state: state, seq: seq, position: run.events, since: at)
-        run.intervalWritten = false
-        run.stateChanged = true
-        if state == "running", run.startedAt == nil { run.startedAt = at }
-        if EventFacts.isTerminal(state), run.endedAt == nil { run.endedAt = at }
-    }
-
-    /// Costs a step at the price of its time and buffers its `steps` row.
-    private mutating func step(
-        _ scanned: UnsafePointer<ScannedEvent>, data: UnsafeBufferPointer<UInt8>, at: Int64, seq: Int64,
-        run: inout RunProjection
-    ) throws {
-        let price = prices.micros(at: at)
-        run.steps += 1
-        run.costMicros += price
-        let gap = run.lastStepAt.map { at - $0 }
-        run.lastStepAt = at
-        stepRows.append(
-            PendingStep(
-                seq: seq, runKey: run.runKey, position: run.events,
-                step: scanned.pointee.step, at: at, gap: gap, price: price),
-            actionType: scanned.pointee.fields.actionType, message: scanned.pointee.fields.message, in: data)
-        if stepRows.count >= StepRows.capacity { try stepRows.write(db) }
-    }
-
-    private mutating func load(_ runKey: Int64, runID: String?) throws -> RunProjection {
-        if runKey <= cache.highestRunKey ?? .max, let run = try RunProjection.load(db, runKey: runKey) { return run }
-        cache.highestRunKey = max(cache.highestRunKey ?? runKey, runKey)
+    /// The stored projection of a run the fold has not seen, or a new one for a run above
+    /// `highestRunKey` (which then moves up to it).
+    private static func load(_ runKey: Int64, runID: String?, _ db: Database, highestRunKey: inout Int64?) throws
+        -> RunProjection
+    {
+        if runKey <= highestRunKey ?? .max, let run = try RunProjection.load(db, runKey: runKey) { return run }
+        highestRunKey = max(highestRunKey ?? runKey, runKey)
         let id =
             try runID
             ?? String.fetchOne(
@@ -247,21 +174,14 @@ struct Projector {
     // MARK: - Writing rows
 
     private mutating func flush() throws {
-        try stepRows.write(db)
-        for key in dirtyKeys {
-            guard var run = cache.runs[key] else { continue }
-            try runWriter.write(&run)
-            if let open = run.current, !run.intervalWritten { transitionRows.append((open, key, nil)) }
-            run.dirty = false
-            run.intervalWritten = true
-            cache.runs[key] = run
-        }
-        dirtyKeys.removeAll(keepingCapacity: true)
+        try fold.stepRows.write(db)
+        try fold.drainDirtyRuns { try runWriter.write(&$0) }
         try writeTransitions()
     }
 
     /// Upserts the buffered intervals, many per statement; an ended interval replaces its open row.
     private mutating func writeTransitions() throws {
+        let transitionRows = fold.transitionRows
         for start in stride(from: 0, to: transitionRows.count, by: 32) {
             let rows = transitionRows[start..<min(start + 32, transitionRows.count)]
             let sql = rows.count == 32 ? Self.upsertTransitions32 : Self.upsertTransitions(rows: rows.count)
@@ -279,7 +199,7 @@ struct Projector {
             }
             try StatementBinding.run(statement, in: db)
         }
-        transitionRows.removeAll(keepingCapacity: true)
+        fold.transitionRows.removeAll(keepingCapacity: true)
     }
 
     private static let upsertTransitions32 = upsertTransitions(rows: 32)

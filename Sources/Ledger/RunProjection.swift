@@ -82,35 +82,18 @@ extension RunProjection {
             let row = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT \(columns) FROM runs WHERE run_key = ?"), arguments: [runKey])
         else { return nil }
-        var run = RunProjection(runKey: runKey, runID: row["run_id"])
-        if let state: String = row["state"], let seq: Int64 = row["state_seq"],
-            let position: Int64 = row["state_position"],
-            let since: Int64 = row["state_since"]
-        {
-            run.current = OpenInterval(state: state, seq: seq, position: position, since: since)
-        }
-        run.machineID = row["machine_id"]
-        run.task = row["task"]
-        run.cuaVersion = row["cua_version"]
-        run.firstAt = row["first_event_at"]
-        run.lastAt = row["last_event_at"]
-        run.startedAt = row["started_at"]
-        run.endedAt = row["ended_at"]
-        run.awaitingHumanMicros = row["awaiting_human_us"]
-        run.queueWaitMicros = row["queue_wait_us"]
-        run.steps = row["steps"]
-        run.costMicros = row["cost_micros"]
-        run.reportedSteps = row["reported_steps"]
-        run.resultError = row["result_error"]
-        run.lastStepAt = row["last_step_at"]
-        run.events = row["event_count"]
-        run.lastSeq = row["last_seq"]
-        run.lastEventID = row["last_event_id"]
-        run.persisted = true
-        run.identityChanged = false
-        run.stateChanged = false
-        run.intervalWritten = true
-        return run
+        return RunProjection(
+            ProjectedRun(
+                runKey: runKey, runId: row["run_id"], state: row["state"], machineId: row["machine_id"],
+                task: row["task"], cuaVersion: row["cua_version"], firstEventAt: row["first_event_at"],
+                lastEventAt: row["last_event_at"], startedAt: row["started_at"], endedAt: row["ended_at"],
+                durationUs: row["duration_us"], awaitingHumanUs: row["awaiting_human_us"],
+                queueWaitUs: row["queue_wait_us"], steps: row["steps"], costMicros: row["cost_micros"],
+                reportedSteps: row["reported_steps"], billingDiscrepancy: row["billing_discrepancy"],
+                failureReason: row["failure_reason"], resultError: row["result_error"],
+                lastStepAt: row["last_step_at"], stateSeq: row["state_seq"], statePosition: row["state_position"],
+                stateSince: row["state_since"], eventCount: row["event_count"], lastSeq: row["last_seq"],
+                lastEventId: row["last_event_id"]))
     }
 }
 
