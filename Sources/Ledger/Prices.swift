@@ -9,6 +9,11 @@ package struct PriceRow: Sendable, Equatable {
     /// From when it applies (UTC microseconds); nil for the beginning of time.
     package var effectiveFrom: Int64?
     package var perStep: Money
+
+    package init(effectiveFrom: Int64?, perStep: Money) {
+        self.effectiveFrom = effectiveFrom
+        self.perStep = perStep
+    }
 }
 
 /// What `setPrice` changed.
@@ -18,6 +23,12 @@ package struct PriceChange: Sendable, Equatable {
     /// Stored steps now costed with the new price, and the runs they belong to.
     package var repricedSteps: Int
     package var repricedRuns: Int
+
+    package init(previous: Money, repricedSteps: Int, repricedRuns: Int) {
+        self.previous = previous
+        self.repricedSteps = repricedSteps
+        self.repricedRuns = repricedRuns
+    }
 }
 
 /// The price table in memory, oldest first.

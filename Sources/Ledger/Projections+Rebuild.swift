@@ -9,6 +9,12 @@ package struct RebuildSummary: Sendable, Equatable {
     package var runs: Int
     package var events: Int
     package var steps: Int
+
+    package init(runs: Int, events: Int, steps: Int) {
+        self.runs = runs
+        self.events = events
+        self.steps = steps
+    }
 }
 
 extension LedgerStore {

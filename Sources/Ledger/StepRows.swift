@@ -59,6 +59,22 @@ struct StepRows {
         arena.removeAll(keepingCapacity: true)
     }
 
+    /// The buffered rows as values; empties the buffer.
+    mutating func drain() -> [ProjectedStep] {
+        func text(_ range: Range<Int>?) -> String? { range.map { String(decoding: arena[$0], as: UTF8.self) } }
+        let drained = rows.indices.map { index in
+            let row = rows[index]
+            return ProjectedStep(
+                seq: row.seq, runKey: row.runKey, position: row.position, step: row.step, at: row.at,
+                actionType: text(texts[index].actionType), message: text(texts[index].message), gapUs: row.gap,
+                priceMicros: row.price)
+        }
+        rows.removeAll(keepingCapacity: true)
+        texts.removeAll(keepingCapacity: true)
+        arena.removeAll(keepingCapacity: true)
+        return drained
+    }
+
     private mutating func copy(_ slice: TextSlice?, from data: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
         guard let slice else { return nil }
         let start = arena.count

@@ -43,6 +43,23 @@ package struct TransitionRow: Sendable, Equatable {
     package var durationMicros: Int64?
 }
 
+extension TimelineRow {
+    /// A run's timeline from its events in stream order, each with the gap its `steps` row
+    /// holds; only the last `last` when given.
+    package static func timeline(
+        _ events: [(eventID: String, type: String, data: String, receivedAt: Int64, gap: Int64?)], last: Int?
+    ) -> [TimelineRow] {
+        let shown = last.map { events.count - min(max($0, 0), events.count) } ?? 0
+        return events.indices.dropFirst(shown).map { index in
+            let event = events[index]
+            let facts = EventFacts(sseType: event.type, data: event.data, receivedAt: event.receivedAt)
+            return TimelineRow(
+                position: index + 1, eventID: event.eventID, at: facts.at, type: facts.type, state: facts.state,
+                step: facts.step, message: facts.message, gapMicros: event.gap)
+        }
+    }
+}
+
 extension LedgerStore {
     /// The events of `runID` in stream order (only the last `last` when given); empty when the run is unknown.
     package func timeline(of runID: String, last: Int? = nil) throws -> [TimelineRow] {
@@ -57,14 +74,9 @@ extension LedgerStore {
                     """,
                 arguments: [runID])
         }
-        let shown = last.map { rows.count - min(max($0, 0), rows.count) } ?? 0
-        return rows.indices.dropFirst(shown).map { index in
-            let row = rows[index]
-            let facts = EventFacts(sseType: row.exactText(1), data: row.exactText(2), receivedAt: row[3])
-            return TimelineRow(
-                position: index + 1, eventID: row[0], at: facts.at, type: facts.type, state: facts.state,
-                step: facts.step, message: facts.message, gapMicros: row[4])
-        }
+        return TimelineRow.timeline(
+            rows.map { (eventID: $0[0], type: $0.exactText(1), data: $0.exactText(2), receivedAt: $0[3], gap: $0[4]) },
+            last: last)
     }
 
     /// The steps of `runID` in stream order.

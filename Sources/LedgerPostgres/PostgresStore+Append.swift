@@ -1,5 +1,6 @@
 // Appending to the PostgreSQL store: one transaction per call, a few statements each taking
-// every event of the call as arrays (unnest), whatever the number of runs.
+// every event of the call as arrays (unnest), whatever the number of runs; the runs'
+// projections move in the same transaction.
 
 import Ledger
 import NIOCore
@@ -80,6 +81,7 @@ extension PostgresStore {
                     WHERE s.run_key = u.run_key
                     """, logger: Self.logger)
             }
+            try await Self.project(runKeys: changed.map(\.runKey), on: connection)
             return plan.outcome
         }
     }

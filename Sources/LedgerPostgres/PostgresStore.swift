@@ -52,6 +52,11 @@ package final class PostgresStore: EventStore {
         location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
     }
 
+    /// `url` without its password, for messages (the URL itself when it cannot be read).
+    package static func displayName(of url: String) -> String {
+        (try? PostgresTarget(url: url).description) ?? url
+    }
+
     /// Closes the store's connections.
     package func close() { running.cancel() }
 

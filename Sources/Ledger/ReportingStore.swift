@@ -1,0 +1,39 @@
+// The interface reports go through: the projections (as the query language's SQL reads them),
+// a run's timeline, the price table and rebuilding. SQLite (LedgerStore) and PostgreSQL
+// (LedgerPostgres) both implement it, each keeping its projections current with every append.
+
+/// The SQL dialect a store runs.
+package enum SQLEngine: Sendable {
+    case sqlite, postgresql
+}
+
+/// A store that answers reports.
+package protocol ReportingStore: EventStore {
+    /// Which SQL `rows(sql:arguments:)` takes.
+    var engine: SQLEngine { get }
+    /// Runs one reading statement, its `?` bound to `arguments` in order, over projections that
+    /// include every stored event.
+    func rows(sql: String, arguments: [SQLValue]) async throws -> QueryResult
+    /// The database's plan for `sql`, one line per step, indented by depth.
+    func queryPlan(sql: String, arguments: [SQLValue]) async throws -> [String]
+    /// The events of `runID` in stream order (only the last `last` when given); empty when the run is unknown.
+    func timeline(of runID: String, last: Int?) async throws -> [TimelineRow]
+    /// The price table, oldest first.
+    func prices() async throws -> [PriceRow]
+    /// Makes `price` the price of a step from `from` on, re-pricing the stored steps it covers.
+    func setPrice(_ price: Money, from: Int64) async throws -> PriceChange
+    /// Drops every projection row and recomputes it from the stored events; `progress` gets
+    /// (events applied, events to apply) every `progressInterval` events.
+    func rebuild(progressInterval: Int, progress: @escaping @Sendable (Int, Int) -> Void) async throws
+        -> RebuildSummary
+}
+
+extension LedgerStore: ReportingStore {
+    package var engine: SQLEngine { .sqlite }
+
+    package func rebuild(progressInterval: Int, progress: @escaping @Sendable (Int, Int) -> Void) throws
+        -> RebuildSummary
+    {
+        try rebuildProjections(progressInterval: progressInterval, progress: progress)
+    }
+}

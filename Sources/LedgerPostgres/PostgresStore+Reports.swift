@@ -1,0 +1,235 @@
+// What reports read from the PostgreSQL store: the query language's SQL (compiled for
+// PostgreSQL) with its values typed as SQLite would give them, a run's timeline, the price table,
+// and rebuilding the projections.
+
+import Foundation
+import Ledger
+import NIOCore
+import PostgresNIO
+
+extension PostgresStore: ReportingStore {
+    package var engine: SQLEngine { .postgresql }
+
+    /// Runs the reading statement `sql`, its `?` bound to `arguments` in order. Values come back
+    /// as SQLite gives them: integers (sums and other whole numerics too), reals, text, 1/0 for
+    /// booleans, and JSON values as their text, number or 1/0.
+    package func rows(sql: String, arguments: [SQLValue]) async throws -> QueryResult {
+        try await catchUpProjections()
+        let query = PostgresQuery(unsafeSQL: Self.numberingParameters(sql), binds: Self.bindings(arguments))
+        return try await transaction("running a query") { connection in
+            try await connection.query("SET TRANSACTION READ ONLY", logger: Self.logger)
+            var result = QueryResult(columns: [], rows: [])
+            for try await row in try await connection.query(query, logger: Self.logger) {
+                if result.rows.isEmpty { result.columns = row.map(\.columnName) }
+                result.rows.append(try row.map(SQLValue.init(cell:)))
+            }
+            return result
+        }
+    }
+
+    /// PostgreSQL's plan for `sql` (EXPLAIN), as it prints it.
+    package func queryPlan(sql: String, arguments: [SQLValue]) async throws -> [String] {
+        let query = PostgresQuery(unsafeSQL: "EXPLAIN " + Self.numberingParameters(sql), binds: Self.bindings(arguments))
+        return try await read("explaining a query") { connection in
+            var lines: [String] = []
+            for try await line in try await connection.query(query, logger: Self.logger).decode(String.self) {
+                lines.append(line)
+            }
+            return lines
+        }
+    }
+
+    package func timeline(of runID: String, last: Int? = nil) async throws -> [TimelineRow] {
+        try await catchUpProjections()
+        let events = try await read("reading the timeline of run \(runID)") { connection in
+            var events: [(eventID: String, type: String, data: String, receivedAt: Int64, gap: Int64?)] = []
+            for try await (eventID, type, data, receivedAt, gap) in try await connection.query(
+                """
+                SELECT e.event_id, e.type, e.data, e.received_at, st.gap_us
+                FROM streams s JOIN events e ON e.run_key = s.run_key LEFT JOIN steps st ON st.seq = e.seq
+                WHERE s.run_id = \(runID) ORDER BY e.position
+                """, logger: Self.logger
+            ).decode((String, ByteBuffer, ByteBuffer, Int64, Int64?).self) {
+                events.append((eventID, String(buffer: type), String(buffer: data), receivedAt, gap))
+            }
+            return events
+        }
+        return TimelineRow.timeline(events, last: last)
+    }
+
+    package func prices() async throws -> [PriceRow] {
+        try await read("reading prices") { connection in
+            var rows: [PriceRow] = []
+            for try await (from, micros) in try await connection.query(
+                "SELECT effective_from, micros_per_step FROM prices ORDER BY effective_from", logger: Self.logger
+            ).decode((Int64, Int64).self) {
+                rows.append(PriceRow(effectiveFrom: from == Int64.min ? nil : from, perStep: Money(micros: micros)))
+            }
+            return rows
+        }
+    }
+
+    /// Makes `price` the price of a step from `from` until the next later price, re-pricing the
+    /// stored steps in that span and their runs' costs in one transaction (see `LedgerStore.setPrice`).
+    package func setPrice(_ price: Money, from: Int64) async throws -> PriceChange {
+        try await catchUpProjections()
+        return try await transaction("setting the price from \(UTCTime.format(from))") { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.priceLock))", logger: Self.logger)
+            var previous = Int64(50_000)
+            for try await micros in try await connection.query(
+                """
+                SELECT micros_per_step FROM prices WHERE effective_from <= \(from)
+                ORDER BY effective_from DESC LIMIT 1
+                """, logger: Self.logger
+            ).decode(Int64.self) {
+                previous = micros
+            }
+            var until = Int64.max
+            for try await next in try await connection.query(
+                "SELECT min(effective_from) FROM prices WHERE effective_from > \(from)", logger: Self.logger
+            ).decode(Int64?.self) {
+                until = next ?? .max
+            }
+            try await connection.query(
+                """
+                INSERT INTO prices (effective_from, micros_per_step) VALUES (\(from), \(price.micros))
+                ON CONFLICT (effective_from) DO UPDATE SET micros_per_step = excluded.micros_per_step
+                """, logger: Self.logger)
+            var change = PriceChange(previous: Money(micros: previous), repricedSteps: 0, repricedRuns: 0)
+            for try await (steps, runs) in try await connection.query(
+                """
+                WITH repriced AS (
+                    SELECT run_key, count(*) AS steps, sum(\(price.micros) - price_micros) AS delta FROM steps
+                    WHERE at >= \(from) AND at < \(until) GROUP BY run_key
+                ), step_update AS (
+                    UPDATE steps SET price_micros = \(price.micros) WHERE at >= \(from) AND at < \(until)
+                ), run_update AS (
+                    UPDATE runs r SET cost_micros = r.cost_micros + p.delta FROM repriced p WHERE r.run_key = p.run_key
+                )
+                SELECT coalesce(sum(steps), 0)::bigint, count(*) FROM repriced
+                """, logger: Self.logger
+            ).decode((Int64, Int64).self) {
+                change.repricedSteps = Int(steps)
+                change.repricedRuns = Int(runs)
+            }
+            return change
+        }
+    }
+
+    /// Drops every projection row and recomputes them from the stored events in one transaction;
+    /// appends wait for it, readers see the old rows until it commits. Prices are kept.
+    package func rebuild(
+        progressInterval: Int = 250_000, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }
+    ) async throws -> RebuildSummary {
+        try await transaction("rebuilding projections") { connection in
+            try await connection.query("LOCK TABLE streams IN EXCLUSIVE MODE", logger: Self.logger)
+            try await connection.query("DELETE FROM runs", logger: Self.logger)
+            try await connection.query("DELETE FROM steps", logger: Self.logger)
+            try await connection.query("DELETE FROM transitions", logger: Self.logger)
+            var keys: [Int64] = []
+            var total = 0
+            for try await (key, count) in try await connection.query(
+                "SELECT run_key, event_count FROM streams ORDER BY run_key", logger: Self.logger
+            ).decode((Int64, Int).self) {
+                keys.append(key)
+                total += count
+            }
+            var applied = 0
+            var reported = 0
+            for start in stride(from: 0, to: keys.count, by: Self.runsPerProjection) {
+                let batch = Array(keys[start..<min(start + Self.runsPerProjection, keys.count)])
+                applied += try await Self.project(runKeys: batch, on: connection)
+                if applied / progressInterval > reported {
+                    reported = applied / progressInterval
+                    progress(applied, total)
+                }
+            }
+            progress(applied, total)
+            var summary = RebuildSummary(runs: 0, events: 0, steps: 0)
+            for try await (runs, events, steps) in try await connection.query(
+                """
+                SELECT (SELECT count(*) FROM runs), (SELECT coalesce(sum(event_count), 0)::bigint FROM runs),
+                    (SELECT count(*) FROM steps)
+                """, logger: Self.logger
+            ).decode((Int, Int, Int).self) {
+                summary = RebuildSummary(runs: runs, events: events, steps: steps)
+            }
+            return summary
+        }
+    }
+
+    /// `sql` with its `?` placeholders numbered as PostgreSQL wants them ($1, $2, …). Generated
+    /// SQL has no `?` of its own: values are always bound.
+    static func numberingParameters(_ sql: String) -> String {
+        var numbered = ""
+        var next = 0
+        for character in sql {
+            if character == "?" {
+                next += 1
+                numbered += "$\(next)"
+            } else {
+                numbered.append(character)
+            }
+        }
+        return numbered
+    }
+
+    private static func bindings(_ values: [SQLValue]) -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in values {
+            switch value {
+            case .null: bindings.appendNull()
+            case .integer(let number): bindings.append(number)
+            case .real(let number): bindings.append(number)
+            case .text(let text): bindings.append(text)
+            case .blob(let bytes): bindings.append(ByteBuffer(bytes: bytes))
+            }
+        }
+        return bindings
+    }
+}
+
+extension SQLValue {
+    /// A cell of a query row as the SQLite store would give it.
+    init(cell: PostgresCell) throws {
+        guard let bytes = cell.bytes else {
+            self = .null
+            return
+        }
+        switch cell.dataType {
+        case .int2, .int4, .int8: self = .integer(try cell.decode(Int64.self))
+        case .float4, .float8: self = .real(try cell.decode(Double.self))
+        case .bool: self = .integer(try cell.decode(Bool.self) ? 1 : 0)
+        case .numeric: self = SQLValue(number: "\(try cell.decode(Decimal.self))")
+        case .bytea: self = .blob(Array(bytes.readableBytesView))
+        case .jsonb:
+            // Binary jsonb is a version byte, then the JSON text.
+            self = SQLValue(json: String(decoding: bytes.readableBytesView.dropFirst(), as: UTF8.self))
+        default: self = .text(String(buffer: bytes))
+        }
+    }
+
+    /// A numeric's text as an integer when it is whole and fits, else a real.
+    private init(number text: String) {
+        if let integer = Int64(text) {
+            self = .integer(integer)
+        } else {
+            self = .real(Double(text) ?? .nan)
+        }
+    }
+
+    /// A JSON value as SQLite's json_extract returns it: strings as text, numbers as numbers,
+    /// true and false as 1 and 0, objects and arrays as their JSON text.
+    private init(json text: String) {
+        switch text.first {
+        case "\"":
+            let decoded = try? JSONDecoder().decode(String.self, from: Data(text.utf8))
+            self = .text(decoded ?? text)
+        case "t": self = .integer(1)
+        case "f": self = .integer(0)
+        case "n": self = .null
+        case "{", "[": self = .text(text)
+        default: self = SQLValue(number: text)
+        }
+    }
+}
