@@ -76,10 +76,10 @@ struct Compiler {
             let scope = select.scope
             // A key with an identity groups by it (`run_id` by the run key, no text compared) and
             // still outputs its SQL, which SQLite allows since it is the same within a group; an
-            // engine that requires every output in GROUP BY would group by both.
-            select.groupBy = keys.map { key in
+            // engine that requires every output in GROUP BY groups by both (the dialect says).
+            select.groupBy = keys.flatMap { key in
                 let value = column(key.value, scope)
-                return value.identity ?? value.sql
+                return dialect.groupTerms(value.sql, identity: value.identity)
             }
             select.scope = Scope(
                 keys.map { ($0.name, ScopeColumn(sql: emit($0.value, scope))) }
@@ -155,41 +155,53 @@ extension Compiler {
     /// The SQL of a checked expression over `scope`.
     fileprivate func emit(_ value: Typed, _ scope: Scope<ScopeColumn>) -> SQL {
         func e(_ operand: Typed) -> SQL { emit(operand, scope) }
+        /// An operand where a `type` is expected: a JSON value is typed by the dialect.
+        func e(_ operand: Typed, as type: ValueType) -> SQL {
+            operand.type == .json && type != .json ? dialect.json(e(operand), as: type) : e(operand)
+        }
+        /// An operand beside others: typed as the first of them that is not JSON.
+        func e(_ operand: Typed, beside others: [Typed]) -> SQL {
+            e(operand, as: others.first { $0.type != .json }?.type ?? .json)
+        }
         switch value.node {
         case .column(let name):
             return scope[name]?.sql ?? dialect.parameter(.null)
         case .value(let literal):
+            if value.type == .bool, case .integer(let flag) = literal { return dialect.boolean(flag != 0) }
             return dialect.parameter(literal)
         case .jsonField(let json, let path):
             return dialect.jsonField(e(json), path: path)
         case .not(let operand):
-            return "(NOT \(e(operand)))"
+            return "(NOT \(e(operand, as: .bool)))"
         case .negate(let operand):
-            return "(-\(e(operand)))"
+            return "(-\(e(operand, as: .real)))"
         case .logical(let op, let left, let right):
-            return "(\(e(left)) \(raw: op == .and ? "AND" : "OR") \(e(right)))"
+            return "(\(e(left, as: .bool)) \(raw: op == .and ? "AND" : "OR") \(e(right, as: .bool)))"
         case .compare(let op, let left, let right):
-            return "(\(e(left)) \(raw: op == .equal ? "=" : op == .notEqual ? "<>" : op.rawValue) \(e(right)))"
+            let sign = op == .equal ? "=" : op == .notEqual ? "<>" : op.rawValue
+            return "(\(e(left, beside: [right])) \(raw: sign) \(e(right, beside: [left])))"
         case .isNull(let operand, let negated):
             return "(\(e(operand)) \(raw: negated ? "IS NOT NULL" : "IS NULL"))"
         case .text(let op, let left, let right):
-            return dialect.textContains(e(left), e(right), startsWith: op == .startswith)
+            return dialect.textContains(e(left, as: .string), e(right, as: .string), startsWith: op == .startswith)
         case .inList(let operand, let items):
-            return "(\(e(operand)) IN (\(SQL.joined(items.map(e), separator: ", "))))"
+            let list = items.map { e($0, beside: [operand] + items) }
+            return "(\(e(operand, beside: items)) IN (\(SQL.joined(list, separator: ", "))))"
         case .between(let operand, let low, let high):
-            return "(\(e(operand)) BETWEEN \(e(low)) AND \(e(high)))"
+            let all = [operand, low, high]
+            return "(\(e(operand, beside: all)) BETWEEN \(e(low, beside: all)) AND \(e(high, beside: all)))"
         case .arithmetic(let arithmetic, let left, let right):
-            let sql: SQL =
-                arithmetic.realDivision
-                ? dialect.realDivision(e(left), e(right)) : "(\(e(left)) \(raw: arithmetic.op.rawValue) \(e(right)))"
+            let (a, b) = (e(left, as: .real), e(right, as: .real))
+            let sql = arithmetic.realDivision ? dialect.realDivision(a, b) : dialect.arithmetic(arithmetic.op.rawValue, a, b)
             return arithmetic.roundToInteger ? dialect.roundToInteger(sql) : sql
         case .function(let function, let arguments):
-            let sql = arguments.map(e)
             switch function {
-            case .lower: return dialect.lower(sql[0])
-            case .len: return dialect.length(sql[0])
-            case .coalesce: return sql.count == 1 ? sql[0] : "coalesce(\(SQL.joined(sql, separator: ", ")))"
-            case .floorMultiple: return dialect.floorMultiple(sql[0], sql[1])
+            case .lower: return dialect.lower(e(arguments[0], as: .string))
+            case .len: return dialect.length(e(arguments[0], as: .string))
+            case .coalesce:
+                let sql = arguments.map { e($0, as: value.type) }
+                return sql.count == 1 ? sql[0] : "coalesce(\(SQL.joined(sql, separator: ", ")))"
+            case .floorMultiple: return dialect.floorMultiple(e(arguments[0]), e(arguments[1]))
             }
         case .aggregate(let function, let arguments):
             return aggregate(function, arguments, type: value.type, scope)
@@ -200,7 +212,9 @@ extension Compiler {
         _ function: AggregateFunction, _ arguments: [Typed], type: ValueType, _ scope: Scope<ScopeColumn>
     ) -> SQL {
         guard let first = arguments.first else { return "count(*)" }
-        let x = emit(first, scope)
+        let plain = emit(first, scope)
+        // Sums, averages, extremes and percentiles of a JSON value are numeric.
+        let x = first.type == .json ? dialect.json(plain, as: .real) : plain
         switch function {
         case .count: return "count(*)"
         case .countif: return "count(CASE WHEN \(x) THEN 1 END)"
@@ -208,7 +222,7 @@ extension Compiler {
             if case .column(let name) = first.node, let identity = scope[name]?.identity {
                 return "count(DISTINCT \(identity))"
             }
-            return "count(DISTINCT \(x))"
+            return "count(DISTINCT \(plain))"
         case .avg:
             let integer: Set<ValueType> = [.money, .duration, .timestamp, .date]
             return integer.contains(type) ? dialect.roundToInteger("avg(\(x))") : "avg(\(x))"
