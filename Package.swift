@@ -96,7 +96,9 @@ let package = Package(
         // One set of store tests, run against SQLite and (with LEDGER_TEST_POSTGRES) PostgreSQL.
         .testTarget(
             name: "EventStoreTests",
-            dependencies: ["Ledger", "LedgerPostgres", "LedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Ledger", "LedgerPostgres", "Query", "LedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "QueryTests",

@@ -123,12 +123,12 @@ package enum RunAction: String, Sendable {
     case create, cancel, resume
 }
 
-extension LedgerStore {
+extension EventStore {
     /// Records that `actor` performed `action` on `runID` at `at`, with the request body and the
     /// API's answer, as a `ledger.operator` event in the run's history.
     package func recordOperatorAction(
         _ action: RunAction, runID: String, actor: String, at: Int64, request: RunRequest?, response: JSONValue
-    ) throws {
+    ) async throws {
         var members: [(String, JSONValue)] = [
             ("event", .string("operator")), ("action", .string(action.rawValue)), ("actor", .string(actor)),
             ("message", .string("\(actor) \(action == .create ? "created" : action == .cancel ? "cancelled" : "resumed") the run")),
@@ -141,8 +141,9 @@ extension LedgerStore {
             }
         }
         members += [("response", response), ("ts", .string(UTCTime.format(at)))]
-        try append(
-            [.annotation(eventID: "ledger:\(action.rawValue):\(at)", type: "ledger.operator", data: JSONValue.object(members).text, receivedAt: at)],
-            to: runID)
+        let event = RawEvent.annotation(
+            eventID: "ledger:\(action.rawValue):\(at)", type: "ledger.operator", data: JSONValue.object(members).text,
+            receivedAt: at)
+        try await append([RunBatch(runID: runID, events: [event])])
     }
 }

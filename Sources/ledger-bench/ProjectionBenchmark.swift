@@ -105,7 +105,8 @@ struct ProjectionBenchmark {
 
     /// The rows of a canned report, run through the query language like `ledgerctl` runs it.
     private func cannedRows(_ query: String, on store: LedgerStore) throws -> [[SQLValue]] {
-        try store.rows(of: QueryLanguage.compile(query)).rows
+        let compiled = try QueryLanguage.compile(query)
+        return try store.rows(sql: compiled.sql, arguments: compiled.arguments).rows
     }
 
     private func text(_ value: SQLValue) -> String {

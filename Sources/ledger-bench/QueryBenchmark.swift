@@ -123,7 +123,8 @@ struct QueryBenchmark {
             var queryRows: [[SQLValue]] = []
             var sqlRows: [[SQLValue]] = []
             let viaQuery = try best {
-                queryRows = try store.rows(of: QueryLanguage.compile(question.query)).rows
+                let compiled = try QueryLanguage.compile(question.query)
+                queryRows = try store.rows(sql: compiled.sql, arguments: compiled.arguments).rows
             }
             let viaSQL = try best { sqlRows = try store.rows(sql: question.sql, arguments: question.arguments).rows }
             let compile = try best { _ = try QueryLanguage.compile(question.query) }

@@ -194,6 +194,14 @@ func expectStoreMatches(_ sim: CoastySim, runs: [String], store: any EventStore)
             #expect(content(try await store.events(of: run)) == content(try file.events(of: run)), "run \(run)")
             #expect(try await store.stream(of: run)?.resumeID == file.stream(of: run)?.resumeID)
         }
+        let failed = try #require(try file.runs(RunFilter(failedOnly: true)).first?.runID ?? runs.first)
+        try await expectSameReports(
+            [
+                ["runs"], ["cost", "--by", "day"], ["cost", "--by", "machine"], ["cost", "--by", "state"],
+                ["cost", "--by", "task"], ["cost", "--discrepancies"], ["failures"], ["failures", "--by", "machine"],
+                ["timeline", failed, "--gaps"],
+                ["query", "transitions | summarize runs = dcount(run_id), p50(duration_s) by state | sort by state"],
+            ], sqlite: db, postgres: postgres)
     }
 
     @Test func wrongKeyFailsEachRunWithOneClearLine() async throws {

@@ -86,3 +86,18 @@ func readToEnd(_ pipe: Pipe) async -> Data {
 /// The repository's Examples folder.
 let examplesURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("Examples")
+
+/// Runs each of `reports` (ledgerctl arguments) on the SQLite store `sqlite` and the PostgreSQL
+/// store `postgres`, in table and JSON format, and expects both to succeed with the same output.
+func expectSameReports(_ reports: [[String]], sqlite: String, postgres: String) async throws {
+    for report in reports {
+        for format in ["table", "json"] {
+            let arguments = report + ["--format", format]
+            let onFile = try await ledgerctl(arguments + ["--store", sqlite])
+            let onServer = try await ledgerctl(arguments + ["--store", postgres])
+            #expect(onFile.status == 0, "\(report): \(onFile.stderr)")
+            #expect(onServer.status == 0, "\(report): \(onServer.stderr)")
+            #expect(onServer.stdout == onFile.stdout, "\(report) as \(format)")
+        }
+    }
+}

@@ -197,11 +197,3 @@ import Testing
         #expect(report.problems.first?.position == 7)
     }
 }
-
-extension Sequence {
-    fileprivate func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
-        var results: [T] = []
-        for element in self { results.append(try await transform(element)) }
-        return results
-    }
-}

@@ -37,7 +37,7 @@ struct StoreLocation: Sendable {
     let address: String
     let scratch: ScratchDirectory?
 
-    func open() async throws -> any EventStore {
+    func open() async throws -> any ReportingStore {
         switch backend {
         case .sqlite: try LedgerStore(path: address)
         case .postgres: try await PostgresStore(url: address)
@@ -68,5 +68,14 @@ struct StoreLocation: Sendable {
         case .postgres:
             try await TestPostgres.execute("SET session_replication_role = replica", change, on: address)
         }
+    }
+}
+
+extension Sequence {
+    /// `map` with an async transform, one element after the other.
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
     }
 }

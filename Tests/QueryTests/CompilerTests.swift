@@ -64,7 +64,7 @@ import Testing
         let events = try fixture.rows("events | summarize count()")
         let compiled = try compile(query)
         for word in ["DROP", "DELETE", "OR 1", "'1'"] { #expect(!compiled.sql.contains(word), "\(compiled.sql)") }
-        #expect(try fixture.store.rows(of: compiled).rows.isEmpty)
+        #expect(try fixture.result(of: compiled).isEmpty)
         #expect(try fixture.rows("runs | summarize count()") == [["6"]])
         #expect(try fixture.rows("events | summarize count()") == events)
     }

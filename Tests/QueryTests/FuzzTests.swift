@@ -42,7 +42,7 @@ import Testing
             let query = index % 2 == 0 ? Self.randomQuery(&random) : Self.mutated(&random)
             do {
                 let compiled = try QueryLanguage.compile(query, now: fixture.now)
-                _ = try fixture.store.rows(of: compiled)
+                _ = try fixture.result(of: compiled)
                 outcomes.rows += 1
             } catch let error as QueryError {
                 outcomes.errors += 1

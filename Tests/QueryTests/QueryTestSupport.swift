@@ -24,14 +24,19 @@ struct QueryStore {
 
     /// The query's rows, every value as text (null as nil; money, durations and times as stored integers).
     func rows(_ query: String) throws -> [[String?]] {
-        try store.rows(of: QueryLanguage.compile(query, now: now)).rows.map { $0.map(text) }
+        try result(of: QueryLanguage.compile(query, now: now)).map { $0.map(text) }
     }
 
     /// One column of the query's rows, by name.
     func column(_ name: String, of query: String) throws -> [String?] {
         let compiled = try QueryLanguage.compile(query, now: now)
         let index = try #require(compiled.columns.firstIndex { $0.name == name }, "no column \(name)")
-        return try store.rows(of: compiled).rows.map { text($0[index]) }
+        return try result(of: compiled).map { text($0[index]) }
+    }
+
+    /// The rows of a compiled query.
+    func result(of compiled: CompiledQuery) throws -> [[SQLValue]] {
+        try store.rows(sql: compiled.sql, arguments: compiled.arguments).rows
     }
 
     /// The rows of hand-written SQL, every value as text.

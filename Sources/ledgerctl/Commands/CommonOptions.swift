@@ -27,25 +27,27 @@ struct StoreOptions: ParsableArguments {
     /// The SQLite file path of `location`, or nil when it names a PostgreSQL store.
     var path: String? { PostgresStore.isURL(location) ? nil : location }
 
+    /// The store for messages: the file, or the database URL without its password.
+    var name: String { PostgresStore.isURL(location) ? PostgresStore.displayName(of: location) : location }
+
     /// Opens the SQLite store; reading commands pass `create: false` so a mistyped path is an error,
     /// not a new file. Commands that only SQLite supports so far refuse a PostgreSQL store here.
     func open(create: Bool = false) throws -> LedgerStore {
         guard let path else {
             throw ValidationError(
-                "this command reads a SQLite store only so far; a PostgreSQL store supports ingest, import, verify and stats "
-                    + "(copy a SQLite store there with `ledgerctl migrate-store`)")
+                "this command works on a SQLite store only so far (compact archives runs into the SQLite file)")
         }
         return try LedgerStore(path: path, create: create)
     }
 
-    /// Opens the store `location` names, SQLite or PostgreSQL, as an event store.
-    func openEventStore(create: Bool = false) async throws -> any EventStore {
-        try await ledgerctl.openEventStore(at: location, create: create)
+    /// Opens the store `location` names, SQLite or PostgreSQL; reading commands pass `create: false`.
+    func openStore(create: Bool = false) async throws -> any ReportingStore {
+        try await ledgerctl.openStore(at: location, create: create)
     }
 }
 
 /// Opens the store at `location`: a PostgreSQL URL, else a SQLite file (made when `create`).
-func openEventStore(at location: String, create: Bool) async throws -> any EventStore {
+func openStore(at location: String, create: Bool) async throws -> any ReportingStore {
     if PostgresStore.isURL(location) { return try await PostgresStore(url: location) }
     return try LedgerStore(path: location, create: create)
 }

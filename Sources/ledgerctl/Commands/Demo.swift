@@ -66,7 +66,7 @@ struct Demo: AsyncParsableCommand {
             options.concurrency = 16
             try await IngestCommand.ingest(runIDs, into: ledger, options: options)
             await sim.stop()
-            try printReports(ledger)
+            try await printReports(ledger)
             let elapsed = ContinuousClock.now - started
             printStatus("demo: done in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))); store: \(store.path)")
         } catch {
@@ -93,7 +93,7 @@ struct Demo: AsyncParsableCommand {
                 onAwaitingHuman: ["pause", "pause", "pause", "fail", "cancel"][index % 5])
             let (runID, response) = try await client.createRun(request)
             if try ledger.stream(of: runID) == nil {
-                try ledger.recordOperatorAction(
+                try await ledger.recordOperatorAction(
                     .create, runID: runID, actor: "ledgerctl-demo", at: UTCTime.now(), request: request,
                     response: response)
             }
@@ -104,19 +104,19 @@ struct Demo: AsyncParsableCommand {
     }
 
     /// The reports a user would ask for next, each under a heading naming the command that prints it in full.
-    private func printReports(_ ledger: LedgerStore) throws {
+    private func printReports(_ ledger: LedgerStore) async throws {
         let runs = try ledger.runs()
         let shown = 15
-        let runsReport = try QueryCommand.report(CannedReports.runs() + "\n| take \(shown)", on: ledger)
+        let runsReport = try await QueryCommand.report(CannedReports.runs() + "\n| take \(shown)", on: ledger)
         section("runs (\(min(shown, runs.count)) of \(runs.count); all: ledgerctl runs)", runsReport)
         for grouping in [CostGrouping.machine, .state] {
-            let report = try QueryCommand.report(CannedReports.cost(by: grouping), on: ledger)
+            let report = try await QueryCommand.report(CannedReports.cost(by: grouping), on: ledger)
             section("cost by \(grouping.rawValue) (ledgerctl cost --by \(grouping.rawValue))", report)
         }
-        section("failures by reason (ledgerctl failures)", try QueryCommand.report(CannedReports.failures(), on: ledger))
+        section("failures by reason (ledgerctl failures)", try await QueryCommand.report(CannedReports.failures(), on: ledger))
         section(
             "billing discrepancies (ledgerctl cost --discrepancies)",
-            try QueryCommand.report(CannedReports.discrepancies(), on: ledger))
+            try await QueryCommand.report(CannedReports.discrepancies(), on: ledger))
         if let run = runs.first(where: { $0.failureReason != nil }) ?? runs.first {
             section(
                 "last steps of run \(run.runID) (ledgerctl timeline \(run.runID) --last 8)",

@@ -30,6 +30,6 @@ struct Failures: AsyncParsableCommand {
     func run() async throws {
         let query = CannedReports.failures(by: by)
         if showQuery { return print(query) }
-        output.print(try QueryCommand.report(query, on: try store.open()))
+        output.print(try await QueryCommand.report(query, on: try await store.openStore()))
     }
 }

@@ -32,8 +32,8 @@ struct MigrateStore: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let source = try await openEventStore(at: from, create: false)
-        let target = try await openEventStore(at: to, create: true)
+        let source = try await openStore(at: from, create: false)
+        let target = try await openStore(at: to, create: true)
         let start = ContinuousClock.now
         var lastPrint = start
         let summary = try await StoreCopy.copy(from: source, to: target) { done, runs, events in

@@ -24,7 +24,7 @@ struct Prices: AsyncParsableCommand {
         @OptionGroup var output: FormatOptions
 
         func run() async throws {
-            output.print(Prices.report(try store.open().prices()))
+            output.print(Prices.report(try await store.openStore().prices()))
         }
     }
 
@@ -53,7 +53,7 @@ struct Prices: AsyncParsableCommand {
 
         func run() async throws {
             let (perStep, start) = try parsed()
-            let change = try store.open(create: true).setPrice(perStep, from: start)
+            let change = try await store.openStore(create: true).setPrice(perStep, from: start)
             print(
                 "price from \(UTCTime.format(start)): $\(perStep.decimalText) per step "
                     + "(was $\(change.previous.decimalText)); "

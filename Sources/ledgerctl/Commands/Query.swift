@@ -19,7 +19,7 @@ struct QueryCommand: AsyncParsableCommand {
     @Option(help: "Read the query from this file.")
     var file: String?
 
-    @Flag(help: "Print the SQL, its bound values and SQLite's plan (which indexes it uses) instead of rows.")
+    @Flag(help: "Print the SQL, its bound values and the database's plan (which indexes it uses) instead of rows.")
     var explain = false
 
     @OptionGroup var store: StoreOptions
@@ -32,7 +32,8 @@ struct QueryCommand: AsyncParsableCommand {
     func run() async throws {
         let (query, origin) = try source()
         if explain {
-            let compiled = try Self.compile(query, origin: origin)
+            let ledger = try await store.openStore()
+            let compiled = try Self.compile(query, origin: origin, for: ledger.engine)
             print(compiled.sql)
             if !compiled.arguments.isEmpty {
                 print(
@@ -41,9 +42,11 @@ struct QueryCommand: AsyncParsableCommand {
                             separator: ", "))
             }
             print("-- plan:")
-            for line in try store.open().plan(of: compiled) { print("   " + line) }
+            for line in try await ledger.queryPlan(sql: compiled.sql, arguments: compiled.arguments) {
+                print("   " + line)
+            }
         } else {
-            output.print(try Self.report(query, origin: origin, on: try store.open()))
+            output.print(try await Self.report(query, origin: origin, on: try await store.openStore()))
         }
     }
 
@@ -60,14 +63,14 @@ struct QueryCommand: AsyncParsableCommand {
 
     /// Runs `query` on the store and returns its rows as a report; a query error is printed
     /// with a caret (naming `origin`) and ends the command with exit code 1.
-    static func report(_ query: String, origin: String = "query", on ledger: LedgerStore) throws -> Report {
-        let compiled = try compile(query, origin: origin)
-        return Report(try ledger.rows(of: compiled))
+    static func report(_ query: String, origin: String = "query", on ledger: any ReportingStore) async throws -> Report {
+        let compiled = try compile(query, origin: origin, for: ledger.engine)
+        return Report(try await ledger.rows(of: compiled))
     }
 
-    static func compile(_ query: String, origin: String) throws -> CompiledQuery {
+    static func compile(_ query: String, origin: String, for engine: SQLEngine) throws -> CompiledQuery {
         do {
-            return try QueryLanguage.compile(query)
+            return try QueryLanguage.compile(query, for: engine)
         } catch {
             printError("\(origin):\(error.position): \(error.sentence)\n" + caret(under: error.position, in: query))
             throw CommandExit(code: 1)

@@ -22,7 +22,7 @@ struct Stats: AsyncParsableCommand {
     @OptionGroup var output: FormatOptions
 
     func run() async throws {
-        output.print(Self.report(try await store.openEventStore().statistics()))
+        output.print(Self.report(try await store.openStore().statistics()))
     }
 
     static func report(_ statistics: StoreStatistics) -> Report {

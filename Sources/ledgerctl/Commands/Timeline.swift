@@ -31,9 +31,9 @@ struct Timeline: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let rows = try store.open().timeline(of: runID, last: last)
+        let rows = try await store.openStore().timeline(of: runID, last: last)
         guard !rows.isEmpty else {
-            throw LedgerError.storage(context: "run \(runID)", reason: "no events stored in \(store.path)")
+            throw LedgerError.storage(context: "run \(runID)", reason: "no events stored in \(store.name)")
         }
         output.print(Self.report(rows, gaps: gaps))
     }

@@ -21,7 +21,7 @@ struct Verify: AsyncParsableCommand {
     @OptionGroup var output: FormatOptions
 
     func run() async throws {
-        let report = try await store.openEventStore().verify(progressInterval: 250_000) { checked in
+        let report = try await store.openStore().verify(progressInterval: 250_000) { checked in
             printStatus("verify: \(checked) events checked…")
         }
         if report.isIntact {

@@ -1,0 +1,146 @@
+// The projections behind the same interface on every backend: reports include an append as
+// soon as it returns, workers racing on the same runs leave what one pass would, price changes
+// re-price exactly the steps they cover, and a rebuild gives what live appends built. Each
+// answer is compared with a SQLite store that took the same runs in one append.
+
+import Foundation
+import Ledger
+import LedgerTestSupport
+import Query
+import Testing
+
+@Suite struct ProjectionContractTests {
+    static let end: Int64 = 1_794_000_000_000_000
+    static let sample = SampleRuns.generate(count: 24, seed: 9, end: end)
+
+    /// The canned reports and a few queries over every projection.
+    static let reports = [
+        CannedReports.runs(), CannedReports.discrepancies(), CannedReports.failures(),
+        CannedReports.failures(by: .machine),
+        "transitions | sort by run_id, position | project run_id, position, state, started_at, ended_at, duration_s",
+        "steps | sort by run_id, position | project run_id, position, step, at, action_type, message, gap_s, price_usd",
+    ] + CostGrouping.allCases.map { CannedReports.cost(by: $0) }
+
+    /// The rows of every report on `store`.
+    static func answers(_ store: any ReportingStore) async throws -> [[[SQLValue]]] {
+        var answers: [[[SQLValue]]] = []
+        for report in reports {
+            answers.append(try await store.rows(of: QueryLanguage.compile(report, for: store.engine, now: end)).rows)
+        }
+        return answers
+    }
+
+    /// The reports of a SQLite store given `runs` in one append.
+    static func onePass(_ runs: [RunBatch]) async throws -> [[[SQLValue]]] {
+        let scratch = try ScratchDirectory()
+        let store = try LedgerStore(path: scratch.path("one-pass.sqlite"))
+        try store.append(runs)
+        return try await answers(store)
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func reportsIncludeEachAppendAsSoonAsItReturns(_ backend: StoreBackend) async throws {
+        let store = try await backend.makeLocation().open()
+        let run = try #require(Self.sample.first)
+        let query = try QueryLanguage.compile("runs | project run_id, events, steps, cost_usd", for: store.engine)
+        var appended: [RawEvent] = []
+        for event in run.events {
+            try await store.append([RunBatch(runID: run.runID, events: [event])])
+            appended.append(event)
+            let row = try await store.rows(of: query).rows
+            let steps = appended.filter { $0.type == "step" }.count
+            #expect(
+                row == [[.text(run.runID), .integer(Int64(appended.count)), .integer(Int64(steps)),
+                         .integer(Int64(steps) * 50_000)]])
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func workersRacingOnTheSameRunsLeaveWhatOnePassWould(_ backend: StoreBackend) async throws {
+        let location = try await backend.makeLocation()
+        let workers = try await [0, 1, 2, 3].asyncMap { _ in try await location.open() }
+        // Each worker delivers every run, in its own chunk size and run order.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, worker) in workers.enumerated() {
+                group.addTask {
+                    let size = 3 + index * 2
+                    let longest = Self.sample.map(\.events.count).max() ?? 0
+                    for start in stride(from: 0, to: longest, by: size) {
+                        let runs = index % 2 == 0 ? Self.sample : Self.sample.reversed()
+                        try await worker.append(
+                            runs.map { RunBatch(runID: $0.runID, events: Array($0.events.dropFirst(start).prefix(size))) })
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await Self.answers(location.open()) == Self.onePass(Self.sample))
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func priceChangeRepricesTheStepsFromItsDateToTheCent(_ backend: StoreBackend) async throws {
+        let store = try await backend.makeLocation().open()
+        var script = RunScript()
+        script.state("running")
+        for step in 1...4 {
+            script.step(step)
+            script.wait(3_600)
+        }
+        let run = RunBatch(runID: "run-priced", events: script.events)
+        try await store.append([run])
+        let steps = script.events.filter { $0.type == "step" }
+        let third = EventFacts(sseType: "step", data: steps[2].data, receivedAt: 0).at
+        let change = try await store.setPrice(Money(micros: 40_000), from: third)
+        #expect(change == PriceChange(previous: Money(micros: 50_000), repricedSteps: 2, repricedRuns: 1))
+        #expect(try await store.prices().map(\.perStep.micros) == [50_000, 40_000])
+        let cost = try QueryLanguage.compile("runs | project cost_usd", for: store.engine)
+        #expect(try await store.rows(of: cost).rows == [[.integer(180_000)]])
+        // Steps appended after the change are costed at their own time's price too.
+        script.step(5)
+        try await store.append([RunBatch(runID: "run-priced", events: Array(script.events.suffix(1)))])
+        #expect(try await store.rows(of: cost).rows == [[.integer(220_000)]])
+        _ = try await store.rebuild(progressInterval: 1_000) { _, _ in }
+        #expect(try await store.rows(of: cost).rows == [[.integer(220_000)]])
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func rebuildGivesWhatLiveAppendsBuilt(_ backend: StoreBackend) async throws {
+        let store = try await backend.makeLocation().open()
+        for run in Self.sample { try await store.append([run]) }
+        let live = try await Self.answers(store)
+        let reported = ProgressLog()
+        let summary = try await store.rebuild(progressInterval: 100) { applied, total in reported.add(applied, total) }
+        let events = Self.sample.map(\.events.count).reduce(0, +)
+        #expect(summary.runs == Self.sample.count)
+        #expect(summary.events == events)
+        #expect(reported.last.map { $0 == (events, events) } == true)
+        #expect(try await Self.answers(store) == live)
+        #expect(live == (try await Self.onePass(Self.sample)))
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func timelineListsTheRunInStreamOrderWithStepGaps(_ backend: StoreBackend) async throws {
+        let store = try await backend.makeLocation().open()
+        let run = try #require(Self.sample.last)
+        try await store.append([run])
+        let timeline = try await store.timeline(of: run.runID, last: nil)
+        #expect(timeline.map(\.eventID) == run.events.map(\.eventID))
+        #expect(timeline.map(\.position) == Array(1...run.events.count))
+        #expect(try await store.timeline(of: run.runID, last: 2).map(\.position) == [run.events.count - 1, run.events.count])
+        #expect(try await store.timeline(of: "run-unknown", last: nil).isEmpty)
+        let scratch = try ScratchDirectory()
+        let reference = try LedgerStore(path: scratch.path("reference.sqlite"))
+        try reference.append([run])
+        #expect(timeline == (try reference.timeline(of: run.runID)))
+    }
+}
+
+/// Progress reports, from whichever task the store calls back on.
+private final class ProgressLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [(Int, Int)] = []
+
+    func add(_ applied: Int, _ total: Int) { lock.withLock { entries.append((applied, total)) } }
+
+    var last: (Int, Int)? { lock.withLock { entries.last } }
+}
