@@ -3,13 +3,13 @@
 // the shortest distances. Built once, at the first compaction, and kept as a versioned row.
 
 /// Builds preset dictionaries from sample events.
-enum ArchiveDictionary {
+package enum ArchiveDictionary {
     /// Deflate's window: a longer dictionary would not be reachable.
     static let maximumSize = 32 * 1024
 
     /// A dictionary for streams like `samples` (event data texts): their distinct templates
     /// ordered from least to most frequent, the least frequent dropped beyond `maximumSize`.
-    static func build(from samples: [String]) -> [UInt8] {
+    package static func build(from samples: [String]) -> [UInt8] {
         var counts: [[UInt8]: Int] = [:]
         for sample in samples {
             var split = EventTemplate()

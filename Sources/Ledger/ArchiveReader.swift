@@ -6,18 +6,96 @@ import GRDB
 import GRDBSQLite
 
 /// One `archives` row.
-struct ArchiveRecord: Sendable {
-    var runKey: Int64
-    var runID: String
-    var format: Int
-    var dictionaryID: Int64?
-    var eventCount: Int
+package struct ArchiveRecord: Sendable {
+    package var runKey: Int64
+    package var runID: String
+    package var format: Int
+    package var dictionaryID: Int64?
+    package var eventCount: Int
     /// The seq of its last event.
-    var lastSeq: Int64
-    var rawBytes: Int
-    var streamSHA256: [UInt8]
-    var chainHead: [UInt8]
-    var blob: [UInt8]
+    package var lastSeq: Int64
+    package var rawBytes: Int
+    package var streamSHA256: [UInt8]
+    package var chainHead: [UInt8]
+    package var blob: [UInt8]
+
+    package init(
+        runKey: Int64, runID: String, format: Int, dictionaryID: Int64?, eventCount: Int, lastSeq: Int64,
+        rawBytes: Int, streamSHA256: [UInt8], chainHead: [UInt8], blob: [UInt8]
+    ) {
+        self.runKey = runKey
+        self.runID = runID
+        self.format = format
+        self.dictionaryID = dictionaryID
+        self.eventCount = eventCount
+        self.lastSeq = lastSeq
+        self.rawBytes = rawBytes
+        self.streamSHA256 = streamSHA256
+        self.chainHead = chainHead
+        self.blob = blob
+    }
+
+    /// The events it holds, in stream order, with their seqs, decoded with `dictionary`.
+    package func contents(dictionary: [UInt8]) throws(LedgerError) -> ArchiveContents {
+        try decode(dictionary, counting: \.events.count, with: ArchiveCodec.decode)
+    }
+
+    /// The seqs, ids and types of its events, without inflating their data.
+    package func keys(dictionary: [UInt8]) throws(LedgerError) -> ArchivedKeys {
+        try decode(dictionary, counting: \.eventIDs.count, with: ArchiveCodec.keys)
+    }
+
+    /// What `decoder` reads from the blob, checked to hold as many events as the row records.
+    private func decode<Decoded>(
+        _ dictionary: [UInt8], counting count: (Decoded) -> Int,
+        with decoder: (_ blob: [UInt8], _ format: Int, _ dictionary: [UInt8], _ rawBytes: Int) throws(CodecFailure)
+            -> Decoded
+    ) throws(LedgerError) -> Decoded {
+        do throws(CodecFailure) {
+            let decoded = try decoder(blob, format, dictionary, rawBytes)
+            guard count(decoded) == eventCount else {
+                throw CodecFailure("it holds \(count(decoded)) events where its row records \(eventCount)")
+            }
+            return decoded
+        } catch {
+            throw LedgerError.corruptArchive(runID: runID, reason: error.reason)
+        }
+    }
+
+    /// What verify reports when the archive cannot be decoded.
+    package func unreadable(_ error: LedgerError) -> IntegrityProblem {
+        guard case .corruptArchive(_, let reason) = error else {
+            return IntegrityProblem(
+                runID: runID, eventID: nil, position: nil, kind: .corruptArchive, detail: "\(error)")
+        }
+        return IntegrityProblem(
+            runID: runID, eventID: nil, position: nil, kind: .corruptArchive,
+            detail: "the archive cannot be read: \(reason)")
+    }
+
+    /// Checks `contents` (decoded from it) against its SHA-256, seqs and chain head (so a run's
+    /// chain goes on from `chainHead`); returns the first thing found wrong.
+    package func check(_ contents: ArchiveContents) -> IntegrityProblem? {
+        func problem(_ detail: String) -> IntegrityProblem {
+            IntegrityProblem(runID: runID, eventID: nil, position: nil, kind: .corruptArchive, detail: detail)
+        }
+        let events = contents.events
+        guard ArchiveCodec.streamDigest(events) == streamSHA256 else {
+            return problem("the archive's events do not match its SHA-256: the archive was altered")
+        }
+        guard contents.seqs.count == events.count, contents.seqs.last == lastSeq,
+            zip(contents.seqs, contents.seqs.dropFirst()).allSatisfy({ $0 < $1 })
+        else {
+            return problem("the archive's seqs do not rise to its recorded last seq \(lastSeq)")
+        }
+        var head = HashChain.genesis(runID: runID)
+        for event in events {
+            head = HashChain.next(
+                after: head, eventID: event.eventID, type: event.type, data: event.data, receivedAt: event.receivedAt)
+        }
+        guard head == chainHead else { return problem("the archive's events do not chain to its recorded head") }
+        return nil
+    }
 }
 
 /// Reads archive rows and decodes them, keeping the dictionaries it has loaded.
@@ -61,30 +139,12 @@ struct ArchiveReader {
 
     /// The events `record` holds, in stream order, with their seqs (none in a format-1 archive).
     mutating func contents(of record: ArchiveRecord) throws(LedgerError) -> ArchiveContents {
-        try decode(record, counting: \.events.count, with: ArchiveCodec.decode)
+        try record.contents(dictionary: dictionary(record.dictionaryID, runID: record.runID))
     }
 
     /// The seqs, ids and types of the events `record` holds, without inflating their data.
     mutating func keys(of record: ArchiveRecord) throws(LedgerError) -> ArchivedKeys {
-        try decode(record, counting: \.eventIDs.count, with: ArchiveCodec.keys)
-    }
-
-    /// What `decoder` reads from `record`, checked to hold as many events as its row records.
-    private mutating func decode<Decoded>(
-        _ record: ArchiveRecord, counting count: (Decoded) -> Int,
-        with decoder: (_ blob: [UInt8], _ format: Int, _ dictionary: [UInt8], _ rawBytes: Int) throws(CodecFailure)
-            -> Decoded
-    ) throws(LedgerError) -> Decoded {
-        let dictionary = try dictionary(record.dictionaryID, runID: record.runID)
-        do throws(CodecFailure) {
-            let decoded = try decoder(record.blob, record.format, dictionary, record.rawBytes)
-            guard count(decoded) == record.eventCount else {
-                throw CodecFailure("it holds \(count(decoded)) events where its row records \(record.eventCount)")
-            }
-            return decoded
-        } catch {
-            throw LedgerError.corruptArchive(runID: record.runID, reason: error.reason)
-        }
+        try record.keys(dictionary: dictionary(record.dictionaryID, runID: record.runID))
     }
 
     /// The preset dictionary `record` was compressed with (empty when none).

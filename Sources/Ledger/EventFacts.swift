@@ -37,7 +37,7 @@ package struct EventFacts: Sendable, Equatable {
     }
 
     /// The states that end a run.
-    static let terminalStates = ["succeeded", "failed", "cancelled", "timed_out"]
+    package static let terminalStates = ["succeeded", "failed", "cancelled", "timed_out"]
 
     /// Whether `state` ends a run.
     package static func isTerminal(_ state: String) -> Bool {

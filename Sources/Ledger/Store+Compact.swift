@@ -22,12 +22,19 @@ package struct CompactionSummary: Sendable, Equatable {
     package var fileBytesAfter: Int64 = 0
     /// Free pages left in the file afterwards, which later writes reuse.
     package var freeBytesAfter: Int64 = 0
+
+    package init() {}
 }
 
 /// A run compaction left live, and why.
 package struct RefusedRun: Sendable, Equatable {
     package var runID: String
     package var reason: String
+
+    package init(runID: String, reason: String) {
+        self.runID = runID
+        self.reason = reason
+    }
 }
 
 /// How much space compaction gives back to the file system.
@@ -106,31 +113,14 @@ extension LedgerStore {
         let events = rows.map {
             RawEvent(eventID: $0[1], type: $0.exactText(2), data: $0.exactText(3), receivedAt: $0[4])
         }
-        func refuse(_ reason: String) { summary.refused.append(RefusedRun(runID: runID, reason: reason)) }
-        var head = HashChain.genesis(runID: runID)
-        for (index, (event, row)) in zip(events, rows).enumerated() {
-            head = HashChain.next(
-                after: head, eventID: event.eventID, type: event.type, data: event.data, receivedAt: event.receivedAt)
-            guard head == [UInt8](row[5] as Data) else {
-                refuse("its hash chain breaks at event \(index + 1)")
-                return
-            }
-        }
-        guard events.count == stream[0] as Int, head == [UInt8](stream[1] as Data) else {
-            refuse("its stored events do not end at the stream's recorded head")
-            return
-        }
+        let head = [UInt8](stream[1] as Data)
         let encoded: EncodedArchive
         do throws(CodecFailure) {
-            let seqs = rows.map { $0[0] as Int64 }
-            encoded = try ArchiveCodec.encode(events, seqs: seqs, dictionary: dictionary.bytes)
-            let decoded = try ArchiveCodec.decode(
-                encoded.blob, format: ArchiveCodec.format, dictionary: dictionary.bytes, rawBytes: encoded.rawBytes)
-            guard decoded == ArchiveContents(events: events, seqs: seqs) else {
-                throw CodecFailure("the archive does not decode to the stored events")
-            }
+            encoded = try ArchiveCodec.archive(
+                runID: runID, events, seqs: rows.map { $0[0] as Int64 }, hashes: rows.map { [UInt8]($0[5] as Data) },
+                recordedCount: stream[0], recordedHead: head, dictionary: dictionary.bytes)
         } catch {
-            refuse("its archive could not be written: \(error.reason)")
+            summary.refused.append(RefusedRun(runID: runID, reason: error.reason))
             return
         }
         try db.cachedStatement(
@@ -203,6 +193,37 @@ extension LedgerStore {
     func fileBytes() -> Int64 {
         [path, path + "-wal"].reduce(0) { total, file in
             total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int64) ?? 0)
+        }
+    }
+}
+
+extension ArchiveCodec {
+    /// Packs a run's stored events for archiving, once they prove intact: they chain from the
+    /// run's genesis through their stored `hashes` to the stream's recorded count and head, and
+    /// the archive decodes back to them. The failure's reason says why the run stays live.
+    package static func archive(
+        runID: String, _ events: [RawEvent], seqs: [Int64], hashes: [[UInt8]], recordedCount: Int,
+        recordedHead: [UInt8], dictionary: [UInt8]
+    ) throws(CodecFailure) -> EncodedArchive {
+        var head = HashChain.genesis(runID: runID)
+        for (index, (event, hash)) in zip(events, hashes).enumerated() {
+            head = HashChain.next(
+                after: head, eventID: event.eventID, type: event.type, data: event.data, receivedAt: event.receivedAt)
+            guard head == hash else { throw CodecFailure("its hash chain breaks at event \(index + 1)") }
+        }
+        guard events.count == recordedCount, head == recordedHead else {
+            throw CodecFailure("its stored events do not end at the stream's recorded head")
+        }
+        do throws(CodecFailure) {
+            let encoded = try encode(events, seqs: seqs, dictionary: dictionary)
+            let decoded = try decode(
+                encoded.blob, format: format, dictionary: dictionary, rawBytes: encoded.rawBytes)
+            guard decoded == ArchiveContents(events: events, seqs: seqs) else {
+                throw CodecFailure("the archive does not decode to the stored events")
+            }
+            return encoded
+        } catch {
+            throw CodecFailure("its archive could not be written: \(error.reason)")
         }
     }
 }

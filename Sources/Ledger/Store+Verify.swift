@@ -170,34 +170,15 @@ extension LedgerStore {
     private func check(_ record: ArchiveRecord, reader: inout ArchiveReader, cursor: inout ChainCursor)
         -> IntegrityProblem?
     {
-        func problem(_ detail: String) -> IntegrityProblem {
-            IntegrityProblem(runID: record.runID, eventID: nil, position: nil, kind: .corruptArchive, detail: detail)
-        }
         let contents: ArchiveContents
         do {
             contents = try reader.contents(of: record)
         } catch {
-            guard case .corruptArchive(_, let reason) = error else { return problem("\(error)") }
-            return problem("the archive cannot be read: \(reason)")
+            return record.unreadable(error)
         }
-        let events = contents.events
-        guard ArchiveCodec.streamDigest(events) == record.streamSHA256 else {
-            return problem("the archive's events do not match its SHA-256: the archive was altered")
-        }
-        guard contents.seqs.count == events.count, contents.seqs.last == record.lastSeq,
-            zip(contents.seqs, contents.seqs.dropFirst()).allSatisfy({ $0 < $1 })
-        else {
-            return problem("the archive's seqs do not rise to its recorded last seq \(record.lastSeq)")
-        }
-        for event in events {
-            cursor.head = HashChain.next(
-                after: cursor.head, eventID: event.eventID, type: event.type, data: event.data,
-                receivedAt: event.receivedAt)
-        }
-        cursor.position = events.count
-        guard cursor.head == record.chainHead else {
-            return problem("the archive's events do not chain to its recorded head")
-        }
+        if let problem = record.check(contents) { return problem }
+        cursor.head = record.chainHead
+        cursor.position = contents.events.count
         return nil
     }
 }
