@@ -1,6 +1,7 @@
 // The interface reports go through: the projections (as the query language's SQL reads them),
-// a run's timeline, the price table and rebuilding. SQLite (LedgerStore) and PostgreSQL
-// (LedgerPostgres) both implement it, each keeping its projections current with every append.
+// a run's timeline, the price table, rebuilding and compaction. SQLite (LedgerStore) and
+// PostgreSQL (LedgerPostgres) both implement it, each keeping its projections current with every
+// append and reading archived runs as if they were live.
 
 /// The SQL dialect a store runs.
 package enum SQLEngine: Sendable {
@@ -26,6 +27,12 @@ package protocol ReportingStore: EventStore {
     /// (events applied, events to apply) every `progressInterval` events.
     func rebuild(progressInterval: Int, progress: @escaping @Sendable (Int, Int) -> Void) async throws
         -> RebuildSummary
+    /// Archives every terminal run whose last event arrived before `cutoff` (UTC microseconds) and
+    /// that has no archive yet; `progress` gets the summary so far and the number of runs to archive.
+    func archiveRuns(
+        before cutoff: Int64, reclaim: SpaceReclaim,
+        progress: @escaping @Sendable (_ sofar: CompactionSummary, _ candidates: Int) -> Void
+    ) async throws -> CompactionSummary
 }
 
 extension LedgerStore: ReportingStore {
@@ -35,5 +42,12 @@ extension LedgerStore: ReportingStore {
         -> RebuildSummary
     {
         try rebuildProjections(progressInterval: progressInterval, progress: progress)
+    }
+
+    package func archiveRuns(
+        before cutoff: Int64, reclaim: SpaceReclaim,
+        progress: @escaping @Sendable (_ sofar: CompactionSummary, _ candidates: Int) -> Void
+    ) throws -> CompactionSummary {
+        try compact(before: cutoff, reclaim: reclaim, progress: progress)
     }
 }

@@ -29,20 +29,25 @@ extension PostgresStore {
                 ON CONFLICT (run_id) DO NOTHING
                 """, logger: Self.logger)
             var streams: [String: PostgresStream] = [:]
-            for try await (runKey, runID, count, head, resumeID, first, last) in try await connection.query(
+            var archivedRunKeys: [Int64] = []
+            for try await (runKey, runID, count, head, resumeID, first, last, archived) in try await connection.query(
                 """
-                SELECT run_key, run_id, event_count, head_hash, resume_id, first_received_at, last_received_at
-                FROM streams WHERE run_id = ANY(\(lockOrder)::text[]) ORDER BY run_id FOR UPDATE
+                SELECT run_key, run_id, event_count, head_hash, resume_id, first_received_at, last_received_at,
+                    EXISTS (SELECT 1 FROM archives a WHERE a.run_key = s.run_key)
+                FROM streams s WHERE run_id = ANY(\(lockOrder)::text[]) ORDER BY run_id FOR UPDATE
                 """, logger: Self.logger
-            ).decode((Int64, String, Int64, ByteBuffer, String, Int64?, Int64?).self) {
+            ).decode((Int64, String, Int64, ByteBuffer, String, Int64?, Int64?, Bool).self) {
                 streams[runID] = PostgresStream(
                     runKey: runKey, count: count, head: Array(head.readableBytesView), resumeID: resumeID,
                     firstReceivedAt: first, lastReceivedAt: last)
+                if archived { archivedRunKeys.append(runKey) }
             }
+            // The unique key does not reach archived events: their keys are known from the archives.
+            let archived = try await Self.archivedContent(of: archivedRunKeys, on: connection)
             // Redeliveries are rare once a run streams, so the events are first inserted as if all
             // were new; only when some key turns out to be stored already is that undone and the
             // append planned again from the stored content of its keys.
-            var plan = AppendPlan(runIDs: runIDs, eventsByRun: eventsByRun, streams: streams, known: [:])
+            var plan = AppendPlan(runIDs: runIDs, eventsByRun: eventsByRun, streams: streams, known: archived)
             let anyStored = streams.values.contains { $0.count > 0 }
             if anyStored { try await connection.query("SAVEPOINT optimistic", logger: Self.logger) }
             let inserted = try await self.insert(plan.inserts, on: connection)
@@ -52,7 +57,9 @@ extension PostgresStore {
                 } else {
                     try await connection.query("ROLLBACK TO SAVEPOINT optimistic", logger: Self.logger)
                     let known = try await self.storedContent(of: runIDs, eventsByRun, streams, on: connection)
-                    plan = AppendPlan(runIDs: runIDs, eventsByRun: eventsByRun, streams: streams, known: known)
+                    plan = AppendPlan(
+                        runIDs: runIDs, eventsByRun: eventsByRun, streams: streams,
+                        known: known.merging(archived) { live, _ in live })
                     _ = try await self.insert(plan.inserts, on: connection)
                 }
             }
@@ -106,6 +113,21 @@ extension PostgresStore {
             inserted = count
         }
         return inserted
+    }
+
+    /// The type and data of every archived event of `runKeys`, by key.
+    private static func archivedContent(of runKeys: [Int64], on connection: PostgresConnection) async throws
+        -> [EventKey: (type: String, data: String)]
+    {
+        guard !runKeys.isEmpty else { return [:] }
+        var reader = PostgresArchiveReader(connection)
+        var known: [EventKey: (type: String, data: String)] = [:]
+        for record in try await reader.records(of: runKeys) {
+            for event in try await reader.contents(of: record).events {
+                known[EventKey(runKey: record.runKey, eventID: event.eventID)] = (event.type, event.data)
+            }
+        }
+        return known
     }
 
     /// The stored type and data of every key among `eventsByRun` that the store already has.

@@ -27,13 +27,36 @@ extension PostgresStore {
             prices.append((price.0, price.1))
         }
         var fold = ProjectionFold(prices: prices)
+        var projected: [Int64: Int] = [:]
         for try await json in try await connection.query(
             "SELECT coalesce(json_agg(r), '[]')::text FROM runs r WHERE run_key = ANY(\(runKeys)::bigint[])",
             logger: logger
         ).decode(String.self) {
-            for run in try rowDecoder.decode([ProjectedRun].self, from: Data(json.utf8)) { fold.seed(run) }
+            for run in try rowDecoder.decode([ProjectedRun].self, from: Data(json.utf8)) {
+                fold.seed(run)
+                projected[run.runKey] = Int(run.eventCount)
+            }
         }
         var applied = 0
+        // A run's archived events come before its live ones; only a rebuild finds them unprojected.
+        var archives = PostgresArchiveReader(connection)
+        var behind: [Int64] = []
+        for try await runKey in try await connection.query(
+            """
+            SELECT a.run_key FROM archives a LEFT JOIN runs r ON r.run_key = a.run_key
+            WHERE a.run_key = ANY(\(runKeys)::bigint[]) AND a.event_count > coalesce(r.event_count, 0)
+            """, logger: logger
+        ).decode(Int64.self) {
+            behind.append(runKey)
+        }
+        for record in try await archives.records(of: behind) {
+            let contents = try await archives.contents(of: record)
+            let done = projected[record.runKey] ?? 0
+            for (seq, event) in zip(contents.seqs, contents.events).dropFirst(done) {
+                fold.apply(event, seq: seq, runKey: record.runKey, runID: record.runID)
+                applied += 1
+            }
+        }
         for try await (seq, runKey, runID, eventID, type, data, receivedAt) in try await connection.query(
             """
             SELECT e.seq, e.run_key, s.run_id, e.event_id, e.type, e.data, e.received_at

@@ -12,7 +12,8 @@ extension PostgresStore {
 
     package func lastEvent(of runID: String) async throws -> StoredEvent? {
         try await storedEvents(
-            of: runID, "reading the last event of run \(runID)", order: "ORDER BY e.position DESC LIMIT 1"
+            of: runID, "reading the last event of run \(runID)", order: "ORDER BY e.position DESC LIMIT 1",
+            newestFirst: true
         ).first
     }
 
@@ -58,6 +59,32 @@ extension PostgresStore {
             report.runs = streams.count
             var chains: [Int64: ChainCursor] = [:]
             for (runKey, stream) in streams { chains[runKey] = ChainCursor(head: HashChain.genesis(runID: stream.runID)) }
+            // An archived run's chain starts in its archive and goes on through its live events.
+            var archives = PostgresArchiveReader(connection)
+            for record in try await archives.records(of: nil) {
+                let checked = report.events
+                report.events += record.eventCount
+                if report.events / progressInterval > checked / progressInterval { progress(report.events) }
+                guard var chain = chains[record.runKey] else {
+                    report.problems.append(
+                        IntegrityProblem(
+                            runID: record.runID, eventID: nil, position: nil, kind: .orphanEvent,
+                            detail: "an archive belongs to no known run"))
+                    continue
+                }
+                do {
+                    if let problem = record.check(try await archives.contents(of: record)) {
+                        report.problems.append(problem)
+                        chain.broken = true
+                    }
+                } catch let error as LedgerError {
+                    report.problems.append(record.unreadable(error))
+                    chain.broken = true
+                }
+                chain.head = record.chainHead
+                chain.position = Int64(record.eventCount)
+                chains[record.runKey] = chain
+            }
             for try await (runKey, position, eventID, type, data, receivedAt, hash) in try await connection.query(
                 """
                 SELECT run_key, position, event_id, type, data, received_at, hash FROM events
@@ -99,8 +126,12 @@ extension PostgresStore {
         return report
     }
 
-    /// The events of `runID` in `order` (an ORDER BY clause, and a LIMIT).
-    private func storedEvents(of runID: String, _ context: String, order: String) async throws -> [StoredEvent] {
+    /// The events of `runID` in `order` (an ORDER BY clause, and a LIMIT); an archived run's
+    /// archived events come first (`newestFirst` when the order is descending), their hashes
+    /// recomputed along the chain.
+    private func storedEvents(of runID: String, _ context: String, order: String, newestFirst: Bool = false)
+        async throws -> [StoredEvent]
+    {
         try await read(context) { connection in
             var query: PostgresQuery = """
                 SELECT e.position, e.event_id, e.type, e.data, e.received_at, e.hash
@@ -111,7 +142,30 @@ extension PostgresStore {
             for try await row in try await connection.query(query, logger: Self.logger).decode(StoredEventRow.self) {
                 events.append(Self.storedEvent(row))
             }
-            return events
+            if newestFirst, !events.isEmpty { return events }
+            let archived = try await Self.archivedEvents(of: runID, on: connection)
+            return newestFirst ? Array(archived.suffix(1)) : archived + events
+        }
+    }
+
+    /// The archived events of `runID` in stream order, none when it has no archive.
+    static func archivedEvents(of runID: String, on connection: PostgresConnection) async throws -> [StoredEvent] {
+        var reader = PostgresArchiveReader(connection)
+        var runKey: Int64?
+        for try await key in try await connection.query(
+            "SELECT a.run_key FROM archives a JOIN streams s ON s.run_key = a.run_key WHERE s.run_id = \(runID)",
+            logger: logger
+        ).decode(Int64.self) {
+            runKey = key
+        }
+        guard let runKey, let record = try await reader.records(of: [runKey]).first else { return [] }
+        var head = HashChain.genesis(runID: runID)
+        return try await reader.contents(of: record).events.enumerated().map { index, event in
+            head = HashChain.next(
+                after: head, eventID: event.eventID, type: event.type, data: event.data, receivedAt: event.receivedAt)
+            return StoredEvent(
+                position: index + 1, eventID: event.eventID, type: event.type, data: event.data,
+                receivedAt: event.receivedAt, hash: head)
         }
     }
 

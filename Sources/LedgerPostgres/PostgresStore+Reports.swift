@@ -13,17 +13,56 @@ extension PostgresStore: ReportingStore {
     /// Runs the reading statement `sql`, its `?` bound to `arguments` in order. Values come back
     /// as SQLite gives them: integers (sums and other whole numerics too), reals, text, 1/0 for
     /// booleans, and JSON values as their text, number or 1/0.
+    ///
+    /// A statement that reads `event_log` sees archived events too: they are decoded into the
+    /// `archived_event_log` scratch table inside the statement's transaction, which is then rolled
+    /// back, so each such query decodes every archive once.
     package func rows(sql: String, arguments: [SQLValue]) async throws -> QueryResult {
         try await catchUpProjections()
         let query = PostgresQuery(unsafeSQL: Self.numberingParameters(sql), binds: Self.bindings(arguments))
-        return try await transaction("running a query") { connection in
-            try await connection.query("SET TRANSACTION READ ONLY", logger: Self.logger)
-            var result = QueryResult(columns: [], rows: [])
-            for try await row in try await connection.query(query, logger: Self.logger) {
-                if result.rows.isEmpty { result.columns = row.map(\.columnName) }
-                result.rows.append(try row.map(SQLValue.init(cell:)))
+        let readsEvents = sql.contains("event_log")
+        return try await read("running a query") { connection in
+            try await connection.query("BEGIN", logger: Self.logger)
+            do {
+                if readsEvents {
+                    try await Self.decodeArchivedEvents(on: connection)
+                } else {
+                    try await connection.query("SET TRANSACTION READ ONLY", logger: Self.logger)
+                }
+                var result = QueryResult(columns: [], rows: [])
+                for try await row in try await connection.query(query, logger: Self.logger) {
+                    if result.rows.isEmpty { result.columns = row.map(\.columnName) }
+                    result.rows.append(try row.map(SQLValue.init(cell:)))
+                }
+                try await connection.query("ROLLBACK", logger: Self.logger)
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: Self.logger)
+                throw error
             }
-            return result
+        }
+    }
+
+    /// Fills `archived_event_log` with every archived event, in the caller's transaction.
+    private static func decodeArchivedEvents(on connection: PostgresConnection) async throws {
+        var archives = PostgresArchiveReader(connection)
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        for record in try await archives.records(of: nil) {
+            let contents = try await archives.contents(of: record)
+            let rows = zip(contents.seqs, contents.events).map { seq, event in
+                ArchivedEventRow(
+                    seq: seq, runKey: record.runKey, runId: record.runID, eventId: event.eventID, type: event.type,
+                    data: event.data, receivedAt: event.receivedAt)
+            }
+            var bindings = PostgresBindings()
+            bindings.append(String(decoding: try encoder.encode(rows), as: UTF8.self))
+            try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO archived_event_log
+                        SELECT * FROM json_populate_recordset(NULL::archived_event_log, $1::json)
+                        """, binds: bindings), logger: logger)
         }
     }
 
@@ -41,18 +80,20 @@ extension PostgresStore: ReportingStore {
 
     package func timeline(of runID: String, last: Int? = nil) async throws -> [TimelineRow] {
         try await catchUpProjections()
-        let events = try await read("reading the timeline of run \(runID)") { connection in
-            var events: [(eventID: String, type: String, data: String, receivedAt: Int64, gap: Int64?)] = []
-            for try await (eventID, type, data, receivedAt, gap) in try await connection.query(
+        let gaps = try await read("reading the steps of run \(runID)") { connection in
+            var gaps: [Int: Int64] = [:]
+            for try await (position, gap) in try await connection.query(
                 """
-                SELECT e.event_id, e.type, e.data, e.received_at, st.gap_us
-                FROM streams s JOIN events e ON e.run_key = s.run_key LEFT JOIN steps st ON st.seq = e.seq
-                WHERE s.run_id = \(runID) ORDER BY e.position
+                SELECT st.position, st.gap_us FROM streams s JOIN steps st ON st.run_key = s.run_key
+                WHERE s.run_id = \(runID) AND st.gap_us IS NOT NULL
                 """, logger: Self.logger
-            ).decode((String, ByteBuffer, ByteBuffer, Int64, Int64?).self) {
-                events.append((eventID, String(buffer: type), String(buffer: data), receivedAt, gap))
+            ).decode((Int, Int64).self) {
+                gaps[position] = gap
             }
-            return events
+            return gaps
+        }
+        let events = try await events(of: runID).map {
+            (eventID: $0.eventID, type: $0.type, data: $0.data, receivedAt: $0.receivedAt, gap: gaps[$0.position])
         }
         return TimelineRow.timeline(events, last: last)
     }
@@ -187,6 +228,17 @@ extension PostgresStore: ReportingStore {
         }
         return bindings
     }
+}
+
+/// One row of `archived_event_log`.
+private struct ArchivedEventRow: Encodable {
+    var seq: Int64
+    var runKey: Int64
+    var runId: String
+    var eventId: String
+    var type: String
+    var data: String
+    var receivedAt: Int64
 }
 
 extension SQLValue {

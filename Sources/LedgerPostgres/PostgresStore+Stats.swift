@@ -1,5 +1,5 @@
 // `ledgerctl stats` on PostgreSQL: the same rows as on SQLite, from the server's catalog. The
-// PostgreSQL store keeps no archives, and the server manages its own free space.
+// server manages its own free space.
 
 import Ledger
 import PostgresNIO
@@ -8,15 +8,21 @@ extension PostgresStore {
     package func statistics() async throws -> StoreStatistics {
         try await read("reading store statistics") { connection in
             var statistics = StoreStatistics()
-            for try await (runs, events, databaseBytes) in try await connection.query(
+            for try await row in try await connection.query(
                 """
-                SELECT count(*), coalesce(sum(event_count), 0)::bigint, pg_database_size(current_database())
-                FROM streams
+                SELECT (SELECT count(*) FROM streams), (SELECT coalesce(sum(event_count), 0)::bigint FROM streams),
+                    pg_database_size(current_database()), count(*), coalesce(sum(event_count), 0)::bigint,
+                    coalesce(sum(raw_bytes), 0)::bigint, coalesce(sum(octet_length(blob)), 0)::bigint
+                FROM archives
                 """, logger: Self.logger
-            ).decode((Int, Int, Int64).self) {
-                statistics.runs = runs
-                statistics.liveEvents = events
-                statistics.fileBytes = databaseBytes
+            ).decode((Int, Int, Int64, Int, Int, Int64, Int64).self) {
+                statistics.runs = row.0
+                statistics.archivedRuns = row.3
+                statistics.archivedEvents = row.4
+                statistics.liveEvents = row.1 - row.4
+                statistics.fileBytes = row.2
+                statistics.archivedStreamBytes = row.5
+                statistics.archiveBytes = row.6
             }
             var tables: [TableBytes] = []
             for try await (name, bytes) in try await connection.query(
