@@ -30,16 +30,6 @@ struct StoreOptions: ParsableArguments {
     /// The store for messages: the file, or the database URL without its password.
     var name: String { PostgresStore.isURL(location) ? PostgresStore.displayName(of: location) : location }
 
-    /// Opens the SQLite store; reading commands pass `create: false` so a mistyped path is an error,
-    /// not a new file. Commands that only SQLite supports so far refuse a PostgreSQL store here.
-    func open(create: Bool = false) throws -> LedgerStore {
-        guard let path else {
-            throw ValidationError(
-                "this command works on a SQLite store only so far (compact archives runs into the SQLite file)")
-        }
-        return try LedgerStore(path: path, create: create)
-    }
-
     /// Opens the store `location` names, SQLite or PostgreSQL; reading commands pass `create: false`.
     func openStore(create: Bool = false) async throws -> any ReportingStore {
         try await ledgerctl.openStore(at: location, create: create)

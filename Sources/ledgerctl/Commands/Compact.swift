@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import Ledger
+import Synchronization
 
 struct Compact: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,18 +12,19 @@ struct Compact: AsyncParsableCommand {
         discussion: """
             Archives every run that has ended (succeeded, failed, cancelled or timed out) and whose \
             last event arrived longer ago than --older-than: its events move, in one transaction per \
-            run, into a zlib archive kept with the SHA-256 of the stream and the chain head, plus a \
-            small key row per event. Readers see no difference: timeline, reports, verify and \
-            re-imports treat archived runs as before. Safe to interrupt and to run again. A run whose \
-            stored events do not verify is left live and named (exit 3). --vacuum rewrites the file \
-            afterwards so it shrinks now; from then on, compactions give space back as they go.
+            run, into a zlib archive kept with the SHA-256 of the stream and the chain head. Readers \
+            see no difference: timeline, reports, query, verify and re-imports treat archived runs as \
+            before. Safe to interrupt and to run again. A run whose stored events do not verify is \
+            left live and named (exit 3). --vacuum rewrites the file afterwards so it shrinks now; from \
+            then on, compactions give space back as they go. On PostgreSQL, --vacuum runs VACUUM on \
+            the events (else autovacuum frees their rows later) and sizes are the database's.
             """
     )
 
     @Option(help: "Archive runs whose last event arrived longer ago than this: 30d, 12h, 90m, 0s.")
     var olderThan: String
 
-    @Flag(help: "Rewrite the database file afterwards (VACUUM) so it shrinks now.")
+    @Flag(help: "Give the space back now: rewrite the SQLite file (VACUUM), or VACUUM the events on PostgreSQL.")
     var vacuum = false
 
     @OptionGroup var store: StoreOptions
@@ -35,12 +37,16 @@ struct Compact: AsyncParsableCommand {
 
     func run() async throws {
         let age = Duration(text: olderThan) ?? .zero
-        var reported = ContinuousClock.now
-        let summary = try store.open().compact(
+        let reported = Mutex(ContinuousClock.now)
+        let summary = try await store.openStore().archiveRuns(
             before: UTCTime.now() - age.microseconds, reclaim: vacuum ? .vacuum : .incremental
         ) { sofar, candidates in
-            guard ContinuousClock.now - reported >= .milliseconds(500) || sofar.runs == candidates else { return }
-            reported = ContinuousClock.now
+            let due = reported.withLock { last in
+                guard ContinuousClock.now - last >= .milliseconds(500) || sofar.runs == candidates else { return false }
+                last = ContinuousClock.now
+                return true
+            }
+            guard due else { return }
             printStatus(
                 "compact: \(sofar.runs)/\(candidates) runs, \(byteSize(sofar.rawBytes)) -> "
                     + "\(byteSize(sofar.archiveBytes))…")
@@ -60,7 +66,8 @@ struct Compact: AsyncParsableCommand {
             summary.freeBytesAfter > 0
             ? " (\(byteSize(summary.freeBytesAfter)) free inside, which later writes reuse; --vacuum gives it back now)"
             : ""
-        print("database file: \(byteSize(summary.fileBytesBefore)) -> \(byteSize(summary.fileBytesAfter))\(free)")
+        let what = store.path == nil ? "database" : "database file"
+        print("\(what): \(byteSize(summary.fileBytesBefore)) -> \(byteSize(summary.fileBytesAfter))\(free)")
         if !summary.refused.isEmpty { throw CommandExit(code: 3) }
     }
 }

@@ -60,7 +60,7 @@ struct Demo: AsyncParsableCommand {
         let baseURL = try await sim.start().absoluteString
         printStatus("demo: CoastySim listening on \(baseURL)\(noFaults ? "" : " (drops every 9 events, resends, tricky framing)")")
         do {
-            let ledger = try store.open(create: true)
+            let ledger = try await store.openStore(create: true)
             let runIDs = try await createRuns(baseURL: baseURL, apiKey: simConfiguration.apiKey, ledger: ledger)
             var options = IngestOptions(baseURL: baseURL, apiKey: simConfiguration.apiKey)
             options.concurrency = 16
@@ -68,7 +68,7 @@ struct Demo: AsyncParsableCommand {
             await sim.stop()
             try await printReports(ledger)
             let elapsed = ContinuousClock.now - started
-            printStatus("demo: done in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))); store: \(store.path)")
+            printStatus("demo: done in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))); store: \(store.name)")
         } catch {
             await sim.stop()
             throw error
@@ -77,7 +77,7 @@ struct Demo: AsyncParsableCommand {
 
     /// Creates the runs through the API, recording each creation in its history (once: a run the
     /// store already knows was created by an earlier demo).
-    private func createRuns(baseURL: String, apiKey: String, ledger: LedgerStore) async throws -> [String] {
+    private func createRuns(baseURL: String, apiKey: String, ledger: any ReportingStore) async throws -> [String] {
         let client = CoastyClient(baseURL: baseURL, apiKey: apiKey)
         let machines = try await client.machines().compactMap { $0["id"]?.stringValue ?? $0["machine_id"]?.stringValue }
         guard !machines.isEmpty else {
@@ -92,7 +92,7 @@ struct Demo: AsyncParsableCommand {
                 maxSteps: index % 11 == 5 ? 12 : nil,
                 onAwaitingHuman: ["pause", "pause", "pause", "fail", "cancel"][index % 5])
             let (runID, response) = try await client.createRun(request)
-            if try ledger.stream(of: runID) == nil {
+            if try await ledger.stream(of: runID) == nil {
                 try await ledger.recordOperatorAction(
                     .create, runID: runID, actor: "ledgerctl-demo", at: UTCTime.now(), request: request,
                     response: response)
@@ -104,8 +104,10 @@ struct Demo: AsyncParsableCommand {
     }
 
     /// The reports a user would ask for next, each under a heading naming the command that prints it in full.
-    private func printReports(_ ledger: LedgerStore) async throws {
-        let runs = try ledger.runs()
+    private func printReports(_ ledger: any ReportingStore) async throws {
+        let listing = try QueryLanguage.compile(
+            CannedReports.runs() + "\n| project run_id, failure_reason", for: ledger.engine)
+        let runs = try await ledger.rows(of: listing).rows.map { (runID: $0[0], failed: $0[1] != .null) }
         let shown = 15
         let runsReport = try await QueryCommand.report(CannedReports.runs() + "\n| take \(shown)", on: ledger)
         section("runs (\(min(shown, runs.count)) of \(runs.count); all: ledgerctl runs)", runsReport)
@@ -117,10 +119,10 @@ struct Demo: AsyncParsableCommand {
         section(
             "billing discrepancies (ledgerctl cost --discrepancies)",
             try await QueryCommand.report(CannedReports.discrepancies(), on: ledger))
-        if let run = runs.first(where: { $0.failureReason != nil }) ?? runs.first {
+        if case .text(let runID) = runs.first(where: \.failed)?.runID ?? runs.first?.runID {
             section(
-                "last steps of run \(run.runID) (ledgerctl timeline \(run.runID) --last 8)",
-                Timeline.report(try ledger.timeline(of: run.runID, last: 8)))
+                "last steps of run \(runID) (ledgerctl timeline \(runID) --last 8)",
+                Timeline.report(try await ledger.timeline(of: runID, last: 8)))
         }
     }
 
