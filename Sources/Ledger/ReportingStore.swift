@@ -28,11 +28,14 @@ package protocol ReportingStore: EventStore {
     func rebuild(progressInterval: Int, progress: @escaping @Sendable (Int, Int) -> Void) async throws
         -> RebuildSummary
     /// Archives every terminal run whose last event arrived before `cutoff` (UTC microseconds) and
-    /// that has no archive yet; `progress` gets the summary so far and the number of runs to archive.
+    /// that has no archive yet, only those of `runIDs` when given; `progress` gets the summary so far
+    /// and the number of runs to archive.
     func archiveRuns(
-        before cutoff: Int64, reclaim: SpaceReclaim,
+        before cutoff: Int64, only runIDs: Set<String>?, reclaim: SpaceReclaim,
         progress: @escaping @Sendable (_ sofar: CompactionSummary, _ candidates: Int) -> Void
     ) async throws -> CompactionSummary
+    /// The runs that have an archive.
+    func archivedRunIDs() async throws -> Set<String>
 }
 
 extension LedgerStore: ReportingStore {
@@ -45,9 +48,9 @@ extension LedgerStore: ReportingStore {
     }
 
     package func archiveRuns(
-        before cutoff: Int64, reclaim: SpaceReclaim,
+        before cutoff: Int64, only runIDs: Set<String>?, reclaim: SpaceReclaim,
         progress: @escaping @Sendable (_ sofar: CompactionSummary, _ candidates: Int) -> Void
     ) throws -> CompactionSummary {
-        try compact(before: cutoff, reclaim: reclaim, progress: progress)
+        try compact(before: cutoff, only: runIDs, reclaim: reclaim, progress: progress)
     }
 }

@@ -47,10 +47,11 @@ package enum SpaceReclaim: Sendable {
 
 extension LedgerStore {
     /// Archives every terminal run whose last event arrived before `cutoff` (UTC microseconds)
-    /// and that has no archive yet. `progress` gets the summary so far and the number of runs to archive.
+    /// and that has no archive yet (only those of `runIDs` when given). `progress` gets the summary
+    /// so far and the number of runs to archive.
     @discardableResult
     package func compact(
-        before cutoff: Int64, reclaim: SpaceReclaim = .incremental,
+        before cutoff: Int64, only runIDs: Set<String>? = nil, reclaim: SpaceReclaim = .incremental,
         progress: (_ sofar: CompactionSummary, _ candidates: Int) -> Void = { _, _ in }
     ) throws -> CompactionSummary {
         var summary = CompactionSummary()
@@ -66,7 +67,7 @@ extension LedgerStore {
                     ORDER BY s.run_key
                     """,
                 arguments: [cutoff]
-            ).map { (runKey: $0[0] as Int64, runID: $0[1] as String) }
+            ).map { (runKey: $0[0] as Int64, runID: $0[1] as String) }.filter { runIDs?.contains($0.runID) ?? true }
         }
         if !candidates.isEmpty {
             let dictionary = try presetDictionary(sampling: candidates.map(\.runKey))
@@ -139,6 +140,13 @@ extension LedgerStore {
         summary.events += events.count
         summary.rawBytes += encoded.rawBytes
         summary.archiveBytes += encoded.blob.count
+    }
+
+    /// The runs that have an archive.
+    package func archivedRunIDs() throws -> Set<String> {
+        try read("listing archived runs") { db in
+            Set(try String.fetchAll(db, sql: "SELECT s.run_id FROM archives a JOIN streams s ON s.run_key = a.run_key"))
+        }
     }
 
     /// The newest preset dictionary; the first compaction builds it from up to

@@ -1,8 +1,8 @@
-// Copying one event store into another (`ledgerctl migrate-store`): every run's events in
-// stream order, with their arrival times, so each chain comes out hash for hash the same, and a
-// check of the copy against the source. Appends are idempotent, so an interrupted copy is
-// resumed by running it again: runs already copied whole are skipped, a run cut short is
-// completed.
+// Copying one store into another (`ledgerctl migrate-store`): every run's events in stream
+// order, with their arrival times, so each chain comes out hash for hash the same; the runs the
+// source keeps archived are then archived in the copy too; and a check of the copy against the
+// source. Appends are idempotent, so an interrupted copy is resumed by running it again: runs
+// already copied whole are skipped, a run cut short is completed.
 
 /// What a copy did.
 package struct StoreCopySummary: Sendable, Equatable {
@@ -76,13 +76,29 @@ package enum StoreCopy {
         return summary
     }
 
+    /// Archives in `target` the runs `source` keeps archived and `target` does not yet; returns
+    /// what that did.
+    package static func archive(
+        like source: any ReportingStore, in target: any ReportingStore,
+        progress: @escaping @Sendable (_ sofar: CompactionSummary, _ runs: Int) -> Void = { _, _ in }
+    ) async throws -> CompactionSummary {
+        let missing = try await source.archivedRunIDs().subtracting(try await target.archivedRunIDs())
+        guard !missing.isEmpty else { return CompactionSummary() }
+        return try await target.archiveRuns(before: .max, only: missing, reclaim: .incremental, progress: progress)
+    }
+
     /// The runs whose copy in `target` differs from `source` in event count, chain head, resume
-    /// point or conflicts kept aside (a matching head means every event matches, hash for hash).
-    package static func mismatches(between source: any EventStore, and target: any EventStore) async throws
-        -> [CopyMismatch]
+    /// point, archiving or conflicts kept aside (a matching head means every event matches, hash
+    /// for hash).
+    package static func mismatches(between source: any ReportingStore, and target: any ReportingStore)
+        async throws -> [CopyMismatch]
     {
         let copies = try await streamsByRun(of: target)
         var mismatches: [CopyMismatch] = []
+        let archivedCopies = try await target.archivedRunIDs()
+        for runID in try await source.archivedRunIDs().subtracting(archivedCopies).sorted() {
+            mismatches.append(CopyMismatch(runID: runID, detail: "archived in the source, not in the copy"))
+        }
         for run in try await source.streams() {
             guard let copy = copies[run.runID] else {
                 mismatches.append(CopyMismatch(runID: run.runID, detail: "missing from the copy"))

@@ -11,11 +11,11 @@ import PostgresNIO
 
 extension PostgresStore {
     /// Archives every terminal run whose last event arrived before `cutoff` (UTC microseconds)
-    /// and that has no archive yet. `progress` gets the summary so far and the number of runs to
-    /// archive. File sizes are the database's (`pg_database_size`); `.vacuum` runs VACUUM on
-    /// the events afterwards, `.incremental` leaves freed rows to autovacuum.
+    /// and that has no archive yet (only those of `runIDs` when given). `progress` gets the summary
+    /// so far and the number of runs to archive. File sizes are the database's (`pg_database_size`);
+    /// `.vacuum` runs VACUUM on the events afterwards, `.incremental` leaves freed rows to autovacuum.
     package func archiveRuns(
-        before cutoff: Int64, reclaim: SpaceReclaim,
+        before cutoff: Int64, only runIDs: Set<String>?, reclaim: SpaceReclaim,
         progress: @escaping @Sendable (_ sofar: CompactionSummary, _ candidates: Int) -> Void
     ) async throws -> CompactionSummary {
         try await catchUpProjections()
@@ -31,7 +31,7 @@ extension PostgresStore {
                     AND NOT EXISTS (SELECT 1 FROM archives a WHERE a.run_key = s.run_key)
                 ORDER BY s.run_key
                 """, logger: Self.logger
-            ).decode((Int64, String).self) {
+            ).decode((Int64, String).self) where runIDs?.contains(candidate.1) ?? true {
                 candidates.append(candidate)
             }
             return candidates
@@ -55,6 +55,19 @@ extension PostgresStore {
         }
         summary.fileBytesAfter = try await databaseBytes()
         return summary
+    }
+
+    /// The runs that have an archive.
+    package func archivedRunIDs() async throws -> Set<String> {
+        try await read("listing archived runs") { connection in
+            var runIDs: Set<String> = []
+            for try await runID in try await connection.query(
+                "SELECT s.run_id FROM archives a JOIN streams s ON s.run_key = a.run_key", logger: Self.logger
+            ).decode(String.self) {
+                runIDs.insert(runID)
+            }
+            return runIDs
+        }
     }
 
     /// Archives one run if it is still eligible, in the caller's transaction.

@@ -72,6 +72,15 @@ import Testing
             ["query", "runs | where billing_discrepancy == false and steps > 3 | project run_id, state, flag = steps > 5"],
         ]
         try await expectSameReports(reports, sqlite: db, postgres: postgres)
+        // Archived, the run reads the same on both stores.
+        for store in [db, postgres] {
+            let compacted = try await ledgerctl(["compact", "--older-than", "0s", "--store", store])
+            #expect(compacted.status == 0, "\(compacted.stderr)")
+            #expect(compacted.stdout.contains("compacted 1 runs, 15 events"), "\(compacted.stdout)")
+            let verify = try await ledgerctl(["verify", "--store", store])
+            #expect(verify.stderr.contains("1 runs, 15 events: intact"), "\(verify.stderr)")
+        }
+        try await expectSameReports(reports, sqlite: db, postgres: postgres)
         let rebuilt = try await ledgerctl(["rebuild", "--store", postgres])
         #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
         #expect(rebuilt.stderr.contains("1 runs, 15 events"))

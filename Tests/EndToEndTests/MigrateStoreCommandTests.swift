@@ -1,6 +1,7 @@
 // `ledgerctl migrate-store` end to end: a SQLite store with archived runs and a conflict is
-// copied into PostgreSQL hash for hash, an interrupted copy is completed by running it again,
-// and a copy that no longer matches is refused with exit 3.
+// copied into PostgreSQL hash for hash (archived runs archived there too, every report the same),
+// an interrupted copy is completed by running it again, and a copy that no longer matches is
+// refused with exit 3.
 
 import Foundation
 import Ledger
@@ -45,6 +46,14 @@ struct MigrateStoreCommandTests {
             #expect(try await target.stream(of: run)?.resumeID == source.stream(of: run)?.resumeID)
         }
         #expect(try await target.conflicts() == source.conflicts())
+        let archived = try source.archivedRunIDs()
+        #expect(!archived.isEmpty)
+        #expect(try await target.archivedRunIDs() == archived)
+        try await expectSameReports(
+            [
+                ["runs"], ["cost", "--by", "day"], ["failures", "--by", "machine"], ["timeline", runs[2]],
+                ["query", "events | summarize n = count() by run_id | sort by run_id"],
+            ], sqlite: db, postgres: postgres)
 
         let again = try await ledgerctl(["migrate-store", "--from", db, "--to", postgres])
         #expect(again.status == 0, "\(again.stderr)")

@@ -43,7 +43,7 @@ import Testing
         try await store.append(Self.sample)
         let before = try await Self.everything(store)
         let ended = try await Self.endedRuns(store)
-        let summary = try await store.archiveRuns(before: Self.future, reclaim: .incremental) { _, _ in }
+        let summary = try await store.archiveRuns(before: Self.future, only: nil, reclaim: .incremental) { _, _ in }
         #expect(summary.runs == ended)
         #expect(summary.runs > 0)
         #expect(summary.refused.isEmpty)
@@ -55,7 +55,7 @@ import Testing
         let statistics = try await store.statistics()
         #expect(statistics.archivedRuns == ended)
         #expect(statistics.archivedEvents + statistics.liveEvents == report.events)
-        let again = try await store.archiveRuns(before: Self.future, reclaim: .incremental) { _, _ in }
+        let again = try await store.archiveRuns(before: Self.future, only: nil, reclaim: .incremental) { _, _ in }
         #expect(again.runs == 0)
     }
 
@@ -63,7 +63,7 @@ import Testing
     func archivedRunsKeepTheirKeysAndChainOn(_ backend: StoreBackend) async throws {
         let store = try await backend.makeLocation().open()
         try await store.append(Self.sample)
-        _ = try await store.archiveRuns(before: Self.future, reclaim: .incremental) { _, _ in }
+        _ = try await store.archiveRuns(before: Self.future, only: nil, reclaim: .incremental) { _, _ in }
         let total = Self.sample.map(\.events.count).reduce(0, +)
         #expect(try await store.append(Self.sample) == AppendOutcome(duplicate: total))
         let run = try #require(Self.sample.first)
@@ -84,7 +84,7 @@ import Testing
         let store = try await backend.makeLocation().open()
         try await store.append(Self.sample)
         let before = try await ProjectionContractTests.answers(store)
-        _ = try await store.archiveRuns(before: Self.future, reclaim: .vacuum) { _, _ in }
+        _ = try await store.archiveRuns(before: Self.future, only: nil, reclaim: .vacuum) { _, _ in }
         let summary = try await store.rebuild(progressInterval: 1_000) { _, _ in }
         #expect(summary.events == Self.sample.map(\.events.count).reduce(0, +))
         #expect(try await ProjectionContractTests.answers(store) == before)

@@ -39,7 +39,7 @@ struct Compact: AsyncParsableCommand {
         let age = Duration(text: olderThan) ?? .zero
         let reported = Mutex(ContinuousClock.now)
         let summary = try await store.openStore().archiveRuns(
-            before: UTCTime.now() - age.microseconds, reclaim: vacuum ? .vacuum : .incremental
+            before: UTCTime.now() - age.microseconds, only: nil, reclaim: vacuum ? .vacuum : .incremental
         ) { sofar, candidates in
             let due = reported.withLock { last in
                 guard ContinuousClock.now - last >= .milliseconds(500) || sofar.runs == candidates else { return false }

@@ -13,10 +13,11 @@ struct MigrateStore: AsyncParsableCommand {
         abstract: "Copy a store (a SQLite file) into another (PostgreSQL), chains intact, and verify the copy.",
         discussion: """
             Copies every run's events in stream order with their arrival times, archived runs \
-            included, so each run's hash chain in the copy is hash for hash the source's. Appends \
-            are idempotent: run the same command again after an interruption and runs already \
-            copied are skipped. Then checks every run's event count, chain head and resume point \
-            against the source and recomputes every chain in the copy (as `verify` does).
+            included, so each run's hash chain in the copy is hash for hash the source's; runs the \
+            source keeps archived are then archived in the copy too. Appends are idempotent: run \
+            the same command again after an interruption and runs already copied are skipped. Then \
+            checks every run's event count, chain head, resume point and archiving against the \
+            source and recomputes every chain in the copy (as `verify` does).
             Exit status: 0 when the copy matches, 3 when it does not.
             """
     )
@@ -44,7 +45,14 @@ struct MigrateStore: AsyncParsableCommand {
         }
         printStatus(
             "migrate-store: \(summary.runs) runs (\(summary.runsSkipped) already copied), "
-                + "\(summary.stored.new) events stored, \(summary.stored.duplicate) already there; checking the copy…")
+                + "\(summary.stored.new) events stored, \(summary.stored.duplicate) already there")
+        let archived = try await StoreCopy.archive(like: source, in: target) { sofar, runs in
+            if sofar.runs % 100 == 0 || sofar.runs == runs {
+                printStatus("migrate-store: archiving \(sofar.runs)/\(runs) runs as the source keeps them…")
+            }
+        }
+        for refused in archived.refused { printError("run \(refused.runID) was not archived: \(refused.reason)") }
+        printStatus("migrate-store: \(archived.runs) runs archived as in the source; checking the copy…")
         let mismatches = try await StoreCopy.mismatches(between: source, and: target)
         for mismatch in mismatches { printError("run \(mismatch.runID): \(mismatch.detail)") }
         let report = try await target.verify(progressInterval: 250_000) { checked in
