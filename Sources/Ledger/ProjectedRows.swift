@@ -1,9 +1,10 @@
 // The projection rows as plain values, for a store that writes them itself rather than through
 // the SQLite Projector: a `runs` row, a `steps` row, a `transitions` row. Property names are the
-// schema's columns in camel case, so their JSON (snake case) names the columns.
+// schema's columns in camel case (a `runs` row decodes from its JSON with snake-case keys); `json`
+// writes a row as an object keyed by its columns (JSONEncoder is far slower, and appends write many).
 
 /// One `runs` row.
-package struct ProjectedRun: Codable, Sendable, Equatable {
+package struct ProjectedRun: Decodable, Sendable, Equatable {
     package var runKey: Int64
     package var runId: String
     package var state: String?
@@ -33,7 +34,7 @@ package struct ProjectedRun: Codable, Sendable, Equatable {
 }
 
 /// One `steps` row.
-package struct ProjectedStep: Codable, Sendable, Equatable {
+package struct ProjectedStep: Sendable, Equatable {
     package var seq: Int64
     package var runKey: Int64
     package var position: Int64
@@ -46,7 +47,7 @@ package struct ProjectedStep: Codable, Sendable, Equatable {
 }
 
 /// One `transitions` row: a state interval, ended or (no end) the one its run is in now.
-package struct ProjectedInterval: Codable, Sendable, Equatable {
+package struct ProjectedInterval: Sendable, Equatable {
     package var runKey: Int64
     package var seq: Int64
     package var position: Int64
@@ -64,6 +65,52 @@ package struct ProjectionChanges: Sendable {
     package var steps: [ProjectedStep] = []
     /// Intervals entered or ended; an ended one replaces its open row.
     package var intervals: [ProjectedInterval] = []
+}
+
+extension ProjectedRun {
+    /// The row as a JSON object keyed by its columns.
+    package var json: JSONValue {
+        .object([
+            ("run_key", .int(runKey)), ("run_id", .string(runId)), ("state", .text(state)),
+            ("machine_id", .text(machineId)), ("task", .text(task)), ("cua_version", .text(cuaVersion)),
+            ("first_event_at", .int(firstEventAt)), ("last_event_at", .int(lastEventAt)),
+            ("started_at", .int(startedAt)), ("ended_at", .int(endedAt)), ("duration_us", .int(durationUs)),
+            ("awaiting_human_us", .int(awaitingHumanUs)), ("queue_wait_us", .int(queueWaitUs)),
+            ("steps", .int(steps)), ("cost_micros", .int(costMicros)), ("reported_steps", .int(reportedSteps)),
+            ("billing_discrepancy", .bool(billingDiscrepancy)), ("failure_reason", .text(failureReason)),
+            ("result_error", .text(resultError)), ("last_step_at", .int(lastStepAt)), ("state_seq", .int(stateSeq)),
+            ("state_position", .int(statePosition)), ("state_since", .int(stateSince)),
+            ("event_count", .int(eventCount)), ("last_seq", .int(lastSeq)), ("last_event_id", .string(lastEventId)),
+        ])
+    }
+}
+
+extension ProjectedStep {
+    /// The row as a JSON object keyed by its columns.
+    package var json: JSONValue {
+        .object([
+            ("seq", .int(seq)), ("run_key", .int(runKey)), ("position", .int(position)), ("step", .int(step)),
+            ("at", .int(at)), ("action_type", .text(actionType)), ("message", .text(message)), ("gap_us", .int(gapUs)),
+            ("price_micros", .int(priceMicros)),
+        ])
+    }
+}
+
+extension ProjectedInterval {
+    /// The row as a JSON object keyed by its columns.
+    package var json: JSONValue {
+        .object([
+            ("run_key", .int(runKey)), ("seq", .int(seq)), ("position", .int(position)), ("state", .string(state)),
+            ("started_at", .int(startedAt)), ("ended_at", .int(endedAt)), ("duration_us", .int(durationUs)),
+        ])
+    }
+}
+
+extension JSONValue {
+    /// A whole number, or null.
+    fileprivate static func int(_ value: Int64?) -> JSONValue { value.map { .number(String($0)) } ?? .null }
+    /// A string, or null.
+    fileprivate static func text(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
 }
 
 extension ProjectionFold {

@@ -125,7 +125,6 @@ package enum PostgresMigrations {
             );
 
             CREATE INDEX steps_by_run ON steps (run_key, position);
-            CREATE INDEX steps_by_time ON steps (at);
 
             -- One row per state interval, keyed by its run and the seq of the event that entered the state.
             CREATE TABLE transitions (

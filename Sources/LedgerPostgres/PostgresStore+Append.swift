@@ -50,9 +50,9 @@ extension PostgresStore {
             var plan = AppendPlan(runIDs: runIDs, eventsByRun: eventsByRun, streams: streams, known: archived)
             let anyStored = streams.values.contains { $0.count > 0 }
             if anyStored { try await connection.query("SAVEPOINT optimistic", logger: Self.logger) }
-            let inserted = try await self.insert(plan.inserts, on: connection)
+            var seqs = try await self.insert(plan.inserts, on: connection)
             if anyStored {
-                if inserted == plan.inserts.runKeys.count {
+                if seqs.count == plan.inserts.runKeys.count {
                     try await connection.query("RELEASE SAVEPOINT optimistic", logger: Self.logger)
                 } else {
                     try await connection.query("ROLLBACK TO SAVEPOINT optimistic", logger: Self.logger)
@@ -60,7 +60,7 @@ extension PostgresStore {
                     plan = AppendPlan(
                         runIDs: runIDs, eventsByRun: eventsByRun, streams: streams,
                         known: known.merging(archived) { live, _ in live })
-                    _ = try await self.insert(plan.inserts, on: connection)
+                    seqs = try await self.insert(plan.inserts, on: connection)
                 }
             }
             let conflicts = plan.conflicts
@@ -88,31 +88,29 @@ extension PostgresStore {
                     WHERE s.run_key = u.run_key
                     """, logger: Self.logger)
             }
-            try await Self.project(runKeys: changed.map(\.runKey), on: connection)
+            let appended = plan.inserts.appended(seqs: seqs, runIDs: streams)
+            try await Self.project(runKeys: changed.map(\.runKey), appended: appended, on: connection)
             return plan.outcome
         }
     }
 
-    /// Inserts `rows` into `events`; returns how many were new.
-    private func insert(_ rows: EventRows, on connection: PostgresConnection) async throws -> Int {
-        guard !rows.runKeys.isEmpty else { return 0 }
-        var inserted = 0
-        for try await count in try await connection.query(
+    /// Inserts `rows` into `events`; returns the seq of each new one by its place in its run.
+    private func insert(_ rows: EventRows, on connection: PostgresConnection) async throws -> [EventPlace: Int64] {
+        guard !rows.runKeys.isEmpty else { return [:] }
+        var seqs: [EventPlace: Int64] = [:]
+        for try await (runKey, position, seq) in try await connection.query(
             """
-            WITH inserted AS (
-                INSERT INTO events (run_key, position, event_id, type, data, received_at, hash)
-                SELECT * FROM unnest(\(rows.runKeys)::bigint[], \(rows.positions)::bigint[],
-                    \(rows.eventIDs)::text[], \(rows.types)::bytea[], \(rows.data)::bytea[],
-                    \(rows.receivedAt)::bigint[], \(rows.digests)::bytea[])
-                ON CONFLICT (run_key, event_id) DO NOTHING
-                RETURNING 1
-            )
-            SELECT count(*) FROM inserted
+            INSERT INTO events (run_key, position, event_id, type, data, received_at, hash)
+            SELECT * FROM unnest(\(rows.runKeys)::bigint[], \(rows.positions)::bigint[],
+                \(rows.eventIDs)::text[], \(rows.types)::bytea[], \(rows.data)::bytea[],
+                \(rows.receivedAt)::bigint[], \(rows.digests)::bytea[])
+            ON CONFLICT (run_key, event_id) DO NOTHING
+            RETURNING run_key, position, seq
             """, logger: Self.logger
-        ).decode(Int.self) {
-            inserted = count
+        ).decode((Int64, Int64, Int64).self) {
+            seqs[EventPlace(runKey: runKey, position: position)] = seq
         }
-        return inserted
+        return seqs
     }
 
     /// The type and data of every archived event of `runKeys`, by key.
@@ -215,6 +213,12 @@ private struct PostgresStream {
     var lastReceivedAt: Int64?
 }
 
+/// An event's place: its run and its position in the run's stream.
+private struct EventPlace: Hashable {
+    var runKey: Int64
+    var position: Int64
+}
+
 private struct EventKey: Hashable {
     var runKey: Int64
     var eventID: String
@@ -231,8 +235,10 @@ private struct EventRows {
     var receivedAt: [Int64] = []
     /// The chain hash of an event, the content digest of a conflict.
     var digests: [ByteBuffer] = []
+    var events: [RawEvent] = []
 
     mutating func append(_ event: RawEvent, runKey: Int64, position: Int64, digest: [UInt8]) {
+        events.append(event)
         runKeys.append(runKey)
         positions.append(position)
         eventIDs.append(event.eventID)
@@ -240,5 +246,16 @@ private struct EventRows {
         data.append(ByteBuffer(string: event.data))
         receivedAt.append(event.receivedAt)
         digests.append(ByteBuffer(bytes: digest))
+    }
+
+    /// The rows as appended events for the projections, with the seqs the insert gave them.
+    func appended(seqs: [EventPlace: Int64], runIDs streams: [String: PostgresStream]) -> [AppendedEvent] {
+        let runIDs = Dictionary(streams.map { ($0.value.runKey, $0.key) }, uniquingKeysWith: { first, _ in first })
+        return events.indices.compactMap { index in
+            guard let seq = seqs[EventPlace(runKey: runKeys[index], position: positions[index])] else { return nil }
+            return AppendedEvent(
+                seq: seq, runKey: runKeys[index], runID: runIDs[runKeys[index]] ?? "", position: positions[index],
+                event: events[index])
+        }
     }
 }

@@ -15,41 +15,72 @@ extension PostgresStore {
     static let priceLock: Int64 = 0x4C_6564_6765_50
 
     /// Brings the projections of `runKeys`, whose stream rows the caller has locked, up to their
-    /// stored events; returns how many events it applied.
+    /// stored events; returns how many events it applied. An append passes the events it just
+    /// stored (`appended`, each run's in stream order), which a run whose rows were current
+    /// before it is projected from without reading them back.
     @discardableResult
-    static func project(runKeys: [Int64], on connection: PostgresConnection) async throws -> Int {
+    static func project(runKeys: [Int64], appended: [AppendedEvent] = [], on connection: PostgresConnection)
+        async throws -> Int
+    {
         guard !runKeys.isEmpty else { return 0 }
-        try await connection.query("SELECT pg_advisory_xact_lock_shared(\(priceLock))", logger: logger)
+        // One round trip: the price lock, the prices, and the runs' rows.
         var prices: [(from: Int64, micros: Int64)] = []
-        for try await price in try await connection.query(
-            "SELECT effective_from, micros_per_step FROM prices ORDER BY effective_from", logger: logger
-        ).decode((Int64, Int64).self) {
-            prices.append((price.0, price.1))
+        var runs: [ProjectedRun] = []
+        for try await (priceRows, runRows) in try await connection.query(
+            """
+            SELECT (SELECT json_agg(json_build_array(effective_from, micros_per_step) ORDER BY effective_from)
+                    FROM prices)::text,
+                (SELECT coalesce(json_agg(r), '[]') FROM runs r WHERE run_key = ANY(\(runKeys)::bigint[]))::text
+            FROM pg_advisory_xact_lock_shared(\(priceLock))
+            """, logger: logger
+        ).decode((String?, String).self) {
+            prices = try rowDecoder.decode([[Int64]].self, from: Data((priceRows ?? "[]").utf8))
+                .map { (from: $0[0], micros: $0[1]) }
+            runs = try rowDecoder.decode([ProjectedRun].self, from: Data(runRows.utf8))
         }
         var fold = ProjectionFold(prices: prices)
         var projected: [Int64: Int] = [:]
-        for try await json in try await connection.query(
-            "SELECT coalesce(json_agg(r), '[]')::text FROM runs r WHERE run_key = ANY(\(runKeys)::bigint[])",
-            logger: logger
-        ).decode(String.self) {
-            for run in try rowDecoder.decode([ProjectedRun].self, from: Data(json.utf8)) {
-                fold.seed(run)
-                projected[run.runKey] = Int(run.eventCount)
-            }
+        for run in runs {
+            fold.seed(run)
+            projected[run.runKey] = Int(run.eventCount)
         }
+        var applied = 0
+        // A run is current when its rows stand just before the first event this append stored.
+        var fromAppend: Set<Int64> = []
+        for event in appended where !fromAppend.contains(event.runKey) {
+            if event.position == Int64(projected[event.runKey] ?? 0) + 1 { fromAppend.insert(event.runKey) }
+        }
+        for event in appended where fromAppend.contains(event.runKey) {
+            fold.apply(event.event, seq: event.seq, runKey: event.runKey, runID: event.runID)
+            applied += 1
+        }
+        let behind = runKeys.filter { !fromAppend.contains($0) }
+        if !behind.isEmpty {
+            applied += try await applyStoredEvents(of: behind, after: projected, to: &fold, on: connection)
+        }
+        try await write(fold.drain(), on: connection)
+        return applied
+    }
+
+    /// Applies the stored events of `runKeys` after the `projected` count of each (none when it
+    /// has no rows): archived events first, then live ones. Returns how many it applied.
+    private static func applyStoredEvents(
+        of runKeys: [Int64], after projected: [Int64: Int], to fold: inout ProjectionFold,
+        on connection: PostgresConnection
+    ) async throws -> Int {
         var applied = 0
         // A run's archived events come before its live ones; only a rebuild finds them unprojected.
         var archives = PostgresArchiveReader(connection)
-        var behind: [Int64] = []
+        var archivedBehind: [Int64] = []
         for try await runKey in try await connection.query(
             """
             SELECT a.run_key FROM archives a LEFT JOIN runs r ON r.run_key = a.run_key
             WHERE a.run_key = ANY(\(runKeys)::bigint[]) AND a.event_count > coalesce(r.event_count, 0)
             """, logger: logger
         ).decode(Int64.self) {
-            behind.append(runKey)
+            archivedBehind.append(runKey)
         }
-        for record in try await archives.records(of: behind) {
+        for record in try await archives.records(of: archivedBehind) {
             let contents = try await archives.contents(of: record)
             let done = projected[record.runKey] ?? 0
             for (seq, event) in zip(contents.seqs, contents.events).dropFirst(done) {
@@ -70,53 +101,39 @@ extension PostgresStore {
             fold.apply(event, seq: seq, runKey: runKey, runID: runID)
             applied += 1
         }
-        try await write(fold.drain(), on: connection)
         return applied
     }
 
-    /// Writes a fold's rows: whole `runs` rows, new steps, and intervals (an ended one replacing
-    /// its open row). Rows travel as one JSON array per table.
+    /// Writes a fold's rows in one statement: whole `runs` rows, new steps, and intervals (an
+    /// ended one replacing its open row). Rows travel as one JSON array per table.
     private static func write(_ changes: ProjectionChanges, on connection: PostgresConnection) async throws {
-        if !changes.runs.isEmpty {
-            let columns = RunColumns.all.joined(separator: ", ")
-            let updates = RunColumns.all.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-            try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: """
-                        INSERT INTO runs (\(columns))
-                        SELECT \(columns) FROM json_populate_recordset(NULL::runs, $1::json)
-                        ON CONFLICT (run_key) DO UPDATE SET \(updates)
-                        """, binds: try json(changes.runs)), logger: logger)
-        }
-        if !changes.steps.isEmpty {
-            try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: "INSERT INTO steps SELECT * FROM json_populate_recordset(NULL::steps, $1::json)",
-                    binds: try json(changes.steps)), logger: logger)
-        }
-        if !changes.intervals.isEmpty {
-            try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: """
-                        INSERT INTO transitions SELECT * FROM json_populate_recordset(NULL::transitions, $1::json)
-                        ON CONFLICT (run_key, seq) DO UPDATE SET ended_at = excluded.ended_at,
-                            duration_us = excluded.duration_us
-                        """, binds: try json(changes.intervals)), logger: logger)
-        }
-    }
-
-    /// One bound parameter: `rows` as a JSON array whose keys are the columns.
-    private static func json<Row: Encodable>(_ rows: [Row]) throws -> PostgresBindings {
+        guard !changes.runs.isEmpty else { return }
         var bindings = PostgresBindings()
-        bindings.append(String(decoding: try rowEncoder.encode(rows), as: UTF8.self))
-        return bindings
+        bindings.append(JSONValue.array(changes.runs.map(\.json)).text)
+        bindings.append(JSONValue.array(changes.steps.map(\.json)).text)
+        bindings.append(JSONValue.array(changes.intervals.map(\.json)).text)
+        try await connection.query(PostgresQuery(unsafeSQL: writeSQL, binds: bindings), logger: logger)
     }
 
-    private static var rowEncoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return encoder
-    }
+    private static let writeSQL: String = {
+        let columns = RunColumns.all.joined(separator: ", ")
+        let updates = RunColumns.all.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        return """
+            WITH run_rows AS (
+                INSERT INTO runs (\(columns))
+                SELECT \(columns) FROM json_populate_recordset(NULL::runs, $1::json)
+                ON CONFLICT (run_key) DO UPDATE SET \(updates)
+                RETURNING 1
+            ), step_rows AS (
+                INSERT INTO steps SELECT * FROM json_populate_recordset(NULL::steps, $2::json) RETURNING 1
+            ), interval_rows AS (
+                INSERT INTO transitions SELECT * FROM json_populate_recordset(NULL::transitions, $3::json)
+                ON CONFLICT (run_key, seq) DO UPDATE SET ended_at = excluded.ended_at, duration_us = excluded.duration_us
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM run_rows), (SELECT count(*) FROM step_rows), (SELECT count(*) FROM interval_rows)
+            """
+    }()
 
     private static var rowDecoder: JSONDecoder {
         let decoder = JSONDecoder()
@@ -152,6 +169,15 @@ extension PostgresStore {
 
     /// Runs projected per statement batch by catch-up and rebuild.
     static let runsPerProjection = 1_000
+}
+
+/// An event an append just stored, with its seq and place.
+struct AppendedEvent {
+    var seq: Int64
+    var runKey: Int64
+    var runID: String
+    var position: Int64
+    var event: RawEvent
 }
 
 /// The `runs` columns in the order of ProjectedRun's properties.

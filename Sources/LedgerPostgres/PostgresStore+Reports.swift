@@ -46,17 +46,18 @@ extension PostgresStore: ReportingStore {
     /// Fills `archived_event_log` with every archived event, in the caller's transaction.
     private static func decodeArchivedEvents(on connection: PostgresConnection) async throws {
         var archives = PostgresArchiveReader(connection)
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         for record in try await archives.records(of: nil) {
             let contents = try await archives.contents(of: record)
             let rows = zip(contents.seqs, contents.events).map { seq, event in
-                ArchivedEventRow(
-                    seq: seq, runKey: record.runKey, runId: record.runID, eventId: event.eventID, type: event.type,
-                    data: event.data, receivedAt: event.receivedAt)
+                JSONValue.object([
+                    ("seq", .number(String(seq))), ("run_key", .number(String(record.runKey))),
+                    ("run_id", .string(record.runID)), ("event_id", .string(event.eventID)),
+                    ("type", .string(event.type)), ("data", .string(event.data)),
+                    ("received_at", .number(String(event.receivedAt))),
+                ])
             }
             var bindings = PostgresBindings()
-            bindings.append(String(decoding: try encoder.encode(rows), as: UTF8.self))
+            bindings.append(JSONValue.array(rows).text)
             try await connection.query(
                 PostgresQuery(
                     unsafeSQL: """
@@ -228,17 +229,6 @@ extension PostgresStore: ReportingStore {
         }
         return bindings
     }
-}
-
-/// One row of `archived_event_log`.
-private struct ArchivedEventRow: Encodable {
-    var seq: Int64
-    var runKey: Int64
-    var runId: String
-    var eventId: String
-    var type: String
-    var data: String
-    var receivedAt: Int64
 }
 
 extension SQLValue {

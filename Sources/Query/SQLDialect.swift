@@ -35,8 +35,15 @@ protocol SQLDialect: Sendable {
     func groupTerms(_ sql: SQL, identity: SQL?) -> [SQL]
 }
 
+/// The spellings both engines share.
 extension SQLDialect {
     func arithmetic(_ op: String, _ a: SQL, _ b: SQL) -> SQL { "(\(a) \(raw: op) \(b))" }
+
+    func floorMultiple(_ x: SQL, _ size: SQL) -> SQL { "(\(x) - ((\(x) % \(size)) + \(size)) % \(size))" }
+
+    func lower(_ x: SQL) -> SQL { "lower(\(x))" }
+
+    func length(_ x: SQL) -> SQL { "length(\(x))" }
 }
 
 /// SQLite 3.35 and later, with Ledger's `ledger_percentile` aggregate registered.
@@ -53,8 +60,6 @@ struct SQLiteDialect: SQLDialect {
 
     func json(_ value: SQL, as type: ValueType) -> SQL { value }
 
-    func floorMultiple(_ x: SQL, _ size: SQL) -> SQL { "(\(x) - ((\(x) % \(size)) + \(size)) % \(size))" }
-
     func roundToInteger(_ x: SQL) -> SQL { "CAST(round(\(x)) AS INTEGER)" }
 
     func realDivision(_ a: SQL, _ b: SQL) -> SQL { "(CAST(\(a) AS REAL) / \(b))" }
@@ -62,10 +67,6 @@ struct SQLiteDialect: SQLDialect {
     func textContains(_ a: SQL, _ b: SQL, startsWith: Bool) -> SQL {
         startsWith ? "(instr(lower(\(a)), lower(\(b))) = 1)" : "(instr(lower(\(a)), lower(\(b))) > 0)"
     }
-
-    func lower(_ x: SQL) -> SQL { "lower(\(x))" }
-
-    func length(_ x: SQL) -> SQL { "length(\(x))" }
 
     func percentile(_ x: SQL, _ p: SQL) -> SQL { "ledger_percentile(\(x), \(p))" }
 
@@ -116,8 +117,6 @@ struct PostgresDialect: SQLDialect {
         op == "/" || op == "%" ? "(\(a) \(raw: op) NULLIF(\(b), 0))" : "(\(a) \(raw: op) \(b))"
     }
 
-    func floorMultiple(_ x: SQL, _ size: SQL) -> SQL { "(\(x) - ((\(x) % \(size)) + \(size)) % \(size))" }
-
     func roundToInteger(_ x: SQL) -> SQL { "CAST(round(CAST(\(x) AS numeric)) AS bigint)" }
 
     func realDivision(_ a: SQL, _ b: SQL) -> SQL { "(CAST(\(a) AS double precision) / NULLIF(\(b), 0))" }
@@ -125,10 +124,6 @@ struct PostgresDialect: SQLDialect {
     func textContains(_ a: SQL, _ b: SQL, startsWith: Bool) -> SQL {
         startsWith ? "(strpos(lower(\(a)), lower(\(b))) = 1)" : "(strpos(lower(\(a)), lower(\(b))) > 0)"
     }
-
-    func lower(_ x: SQL) -> SQL { "lower(\(x))" }
-
-    func length(_ x: SQL) -> SQL { "length(\(x))" }
 
     func percentile(_ x: SQL, _ p: SQL) -> SQL {
         "percentile_disc(CAST(\(p) AS double precision) / 100) WITHIN GROUP (ORDER BY \(x))"

@@ -51,7 +51,6 @@ CREATE TABLE steps (
 );
 
 CREATE INDEX steps_by_run ON steps (run_key, position);
-CREATE INDEX steps_by_time ON steps (at);
 
 -- One row per state interval, keyed by its run and the seq of the event that entered the state.
 CREATE TABLE transitions (
