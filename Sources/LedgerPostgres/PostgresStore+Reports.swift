@@ -11,15 +11,16 @@ extension PostgresStore: ReportingStore {
     package var engine: SQLEngine { .postgresql }
 
     /// Runs the reading statement `sql`, its `?` bound to `arguments` in order. Values come back
-    /// as SQLite gives them: integers (sums and other whole numerics too), reals, text, 1/0 for
-    /// booleans, and JSON values as their text, number or 1/0.
+    /// as SQLite gives them: integers (and numerics without decimals, such as sums), reals (and
+    /// numerics with decimals, such as averages), text, 1/0 for booleans, and JSON values as their
+    /// text, number or 1/0.
     ///
     /// A statement that reads `event_log` sees archived events too: they are decoded into the
     /// `archived_event_log` scratch table inside the statement's transaction, which is then rolled
     /// back, so each such query decodes every archive once.
     package func rows(sql: String, arguments: [SQLValue]) async throws -> QueryResult {
         try await catchUpProjections()
-        let query = PostgresQuery(unsafeSQL: Self.numberingParameters(sql), binds: Self.bindings(arguments))
+        let query = Self.query(sql, arguments)
         let readsEvents = sql.contains("event_log")
         return try await read("running a query") { connection in
             try await connection.query("BEGIN", logger: Self.logger)
@@ -69,7 +70,7 @@ extension PostgresStore: ReportingStore {
 
     /// PostgreSQL's plan for `sql` (EXPLAIN), as it prints it.
     package func queryPlan(sql: String, arguments: [SQLValue]) async throws -> [String] {
-        let query = PostgresQuery(unsafeSQL: "EXPLAIN " + Self.numberingParameters(sql), binds: Self.bindings(arguments))
+        let query = Self.query("EXPLAIN " + sql, arguments)
         return try await read("explaining a query") { connection in
             var lines: [String] = []
             for try await line in try await connection.query(query, logger: Self.logger).decode(String.self) {
@@ -200,20 +201,30 @@ extension PostgresStore: ReportingStore {
         }
     }
 
-    /// `sql` with its `?` placeholders numbered as PostgreSQL wants them ($1, $2, …). Generated
-    /// SQL has no `?` of its own: values are always bound.
-    static func numberingParameters(_ sql: String) -> String {
+    /// `sql` with its `?` placeholders (bound to `arguments` in order) numbered as PostgreSQL wants
+    /// them, equal values sharing one number: PostgreSQL matches a SELECT expression to its GROUP
+    /// BY twin only when both read the same, and `$1` and `$2` never do. Generated SQL has no `?`
+    /// of its own: values are always bound.
+    static func query(_ sql: String, _ arguments: [SQLValue]) -> PostgresQuery {
         var numbered = ""
-        var next = 0
+        var numbers: [SQLValue: Int] = [:]
+        var values: [SQLValue] = []
+        var next = arguments.makeIterator()
         for character in sql {
-            if character == "?" {
-                next += 1
-                numbered += "$\(next)"
-            } else {
+            guard character == "?", let value = next.next() else {
                 numbered.append(character)
+                continue
+            }
+            // A null has no type of its own: each gets its own number, typed by where it stands.
+            if value != .null, let number = numbers[value] {
+                numbered += "$\(number)"
+            } else {
+                values.append(value)
+                numbers[value] = values.count
+                numbered += "$\(values.count)"
             }
         }
-        return numbered
+        return PostgresQuery(unsafeSQL: numbered, binds: bindings(values))
     }
 
     private static func bindings(_ values: [SQLValue]) -> PostgresBindings {
@@ -242,7 +253,11 @@ extension SQLValue {
         case .int2, .int4, .int8: self = .integer(try cell.decode(Int64.self))
         case .float4, .float8: self = .real(try cell.decode(Double.self))
         case .bool: self = .integer(try cell.decode(Bool.self) ? 1 : 0)
-        case .numeric: self = SQLValue(number: "\(try cell.decode(Decimal.self))")
+        case .numeric:
+            // Binary numeric: digit count, weight, sign, then the display scale (digits after the point).
+            let scale = bytes.getInteger(at: bytes.readerIndex + 6, as: UInt16.self) ?? 0
+            let text = "\(try cell.decode(Decimal.self))"
+            self = scale > 0 ? .real(Double(text) ?? .nan) : SQLValue(number: text)
         case .bytea: self = .blob(Array(bytes.readableBytesView))
         case .jsonb:
             // Binary jsonb is a version byte, then the JSON text.

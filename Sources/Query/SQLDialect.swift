@@ -85,17 +85,7 @@ struct SQLiteDialect: SQLDialect {
 struct PostgresDialect: SQLDialect {
     init() {}
 
-    /// Numbers are written into the SQL (formatted from their binary value, so nothing typed
-    /// reaches SQL as text): PostgreSQL matches a SELECT expression to its GROUP BY twin only when
-    /// both read the same text, and two placeholders never do. Text is always bound.
-    func parameter(_ value: SQLValue) -> SQL {
-        switch value {
-        case .integer(let number): "\(raw: number < 0 ? "(\(number))" : String(number))"
-        case .real(let number) where number.isFinite:
-            "CAST(\(raw: number < 0 ? "(\(number))" : String(number)) AS double precision)"
-        default: SQL(binding: value)
-        }
-    }
+    func parameter(_ value: SQLValue) -> SQL { SQL(binding: value) }
 
     func boolean(_ flag: Bool) -> SQL { flag ? "TRUE" : "FALSE" }
 

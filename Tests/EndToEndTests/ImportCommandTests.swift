@@ -66,10 +66,14 @@ import Testing
             ["cost", "--by", "state", "--since", "2026-11-02T09:15:00Z"], ["cost", "--discrepancies"], ["failures"],
             ["failures", "--by", "machine"], ["prices"],
             ["query", "events | where data.event == \"step\" | summarize n = count(), top = max(data.step) by type"],
-            ["query", "steps | extend half = gap_s / 2, none = step / 0 | project run_id, step, half, none"],
+            ["query", "steps | sort by position | extend half = gap_s / 2, none = step / 0 | project run_id, step, half, none"],
             ["query", "steps | summarize p90(gap_s), avg(price_usd), dcount(action_type) by run_id"],
-            ["query", "transitions | sort by ended_at | project state, started_at, ended_at, duration_s"],
+            ["query", "transitions | sort by ended_at, position | project state, started_at, ended_at, duration_s"],
             ["query", "runs | where billing_discrepancy == false and steps > 3 | project run_id, state, flag = steps > 5"],
+            ["query", "events | where data.step > 2 | summarize n = count(), top = max(data.step) by t = data.event"],
+            ["query", "runs | summarize n = count() by m = coalesce(machine_id, \"none\"), s = lower(state) | sort by m"],
+            ["query", "steps | summarize n = count(), p = p50(price_usd) by h = bin(at, 1h) | sort by h desc | take 5"],
+            ["query", "events | sort by received_at desc, event_id | project ok = data.result.success == true, n = len(data.message) | take 4"],
         ]
         try await expectSameReports(reports, sqlite: db, postgres: postgres)
         // Archived, the run reads the same on both stores.
