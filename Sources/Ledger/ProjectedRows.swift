@@ -35,7 +35,6 @@ package struct ProjectedRun: Decodable, Sendable, Equatable {
 
 /// One `steps` row.
 package struct ProjectedStep: Sendable, Equatable {
-    package var seq: Int64
     package var runKey: Int64
     package var position: Int64
     package var step: Int64?
@@ -89,7 +88,7 @@ extension ProjectedStep {
     /// The row as a JSON object keyed by its columns.
     package var json: JSONValue {
         .object([
-            ("seq", .int(seq)), ("run_key", .int(runKey)), ("position", .int(position)), ("step", .int(step)),
+            ("run_key", .int(runKey)), ("position", .int(position)), ("step", .int(step)),
             ("at", .int(at)), ("action_type", .text(actionType)), ("message", .text(message)), ("gap_us", .int(gapUs)),
             ("price_micros", .int(priceMicros)),
         ])

@@ -61,7 +61,7 @@ package struct ProjectionFold {
         }
         switch scanned.pointee.kind {
         case .step:
-            step(scanned, data: data, at: at, seq: seq, run: &run)
+            step(scanned, data: data, at: at, run: &run)
         case .result:
             run.reportedSteps = scanned.pointee.reportedSteps
             run.resultError = (scanned.pointee.fields.errorCode ?? scanned.pointee.fields.errorText)
@@ -107,7 +107,7 @@ package struct ProjectionFold {
 
     /// Costs a step at the price of its time and buffers its `steps` row.
     private mutating func step(
-        _ scanned: UnsafePointer<ScannedEvent>, data: UnsafeBufferPointer<UInt8>, at: Int64, seq: Int64,
+        _ scanned: UnsafePointer<ScannedEvent>, data: UnsafeBufferPointer<UInt8>, at: Int64,
         run: inout RunProjection
     ) {
         let price = prices.micros(at: at)
@@ -117,7 +117,7 @@ package struct ProjectionFold {
         run.lastStepAt = at
         stepRows.append(
             PendingStep(
-                seq: seq, runKey: run.runKey, position: run.events,
+                runKey: run.runKey, position: run.events,
                 step: scanned.pointee.step, at: at, gap: gap, price: price),
             actionType: scanned.pointee.fields.actionType, message: scanned.pointee.fields.message, in: data)
     }

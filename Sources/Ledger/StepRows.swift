@@ -7,7 +7,6 @@ import GRDBSQLite
 
 /// The numbers of one `steps` row.
 struct PendingStep {
-    var seq: Int64
     var runKey: Int64
     var position: Int64
     var step: Int64?
@@ -47,7 +46,7 @@ struct StepRows {
             let statement = try db.cachedStatement(sql: sql).sqliteStatement
             sqlite3_reset(statement)
             let code = arena.withUnsafeBufferPointer { arena in
-                for offset in 0..<count { bind(next + offset, at: Int32(offset * 9), statement, arena) }
+                for offset in 0..<count { bind(next + offset, at: Int32(offset * 8), statement, arena) }
                 return sqlite3_step(statement)
             }
             sqlite3_clear_bindings(statement)
@@ -65,7 +64,7 @@ struct StepRows {
         let drained = rows.indices.map { index in
             let row = rows[index]
             return ProjectedStep(
-                seq: row.seq, runKey: row.runKey, position: row.position, step: row.step, at: row.at,
+                runKey: row.runKey, position: row.position, step: row.step, at: row.at,
                 actionType: text(texts[index].actionType), message: text(texts[index].message), gapUs: row.gap,
                 priceMicros: row.price)
         }
@@ -90,15 +89,14 @@ struct StepRows {
     /// copy (the arena outlives the step; bindings are cleared right after it).
     private func bind(_ index: Int, at base: Int32, _ statement: OpaquePointer, _ arena: UnsafeBufferPointer<UInt8>) {
         let row = rows[index]
-        sqlite3_bind_int64(statement, base + 1, row.seq)
-        sqlite3_bind_int64(statement, base + 2, row.runKey)
-        sqlite3_bind_int64(statement, base + 3, row.position)
-        StatementBinding.integer(statement, base + 4, row.step)
-        sqlite3_bind_int64(statement, base + 5, row.at)
-        bindText(statement, base + 6, texts[index].actionType, arena)
-        bindText(statement, base + 7, texts[index].message, arena)
-        StatementBinding.integer(statement, base + 8, row.gap)
-        sqlite3_bind_int64(statement, base + 9, row.price)
+        sqlite3_bind_int64(statement, base + 1, row.runKey)
+        sqlite3_bind_int64(statement, base + 2, row.position)
+        StatementBinding.integer(statement, base + 3, row.step)
+        sqlite3_bind_int64(statement, base + 4, row.at)
+        bindText(statement, base + 5, texts[index].actionType, arena)
+        bindText(statement, base + 6, texts[index].message, arena)
+        StatementBinding.integer(statement, base + 7, row.gap)
+        sqlite3_bind_int64(statement, base + 8, row.price)
     }
 
     private func bindText(
@@ -118,7 +116,7 @@ struct StepRows {
     private static let fullInsert = insert(rows: rowsPerStatement)
 
     private static func insert(rows: Int) -> String {
-        "INSERT INTO steps (seq, run_key, position, step, at, action_type, message, gap_us, price_micros) VALUES "
-            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+        "INSERT INTO steps (run_key, position, step, at, action_type, message, gap_us, price_micros) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
     }
 }

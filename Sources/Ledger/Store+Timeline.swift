@@ -44,10 +44,10 @@ package struct TransitionRow: Sendable, Equatable {
 }
 
 extension TimelineRow {
-    /// A run's timeline from its events in stream order, each with the gap its `steps` row
-    /// holds; only the last `last` when given.
+    /// A run's timeline from its events in stream order and its steps' gaps by stream position;
+    /// only the last `last` when given.
     package static func timeline(
-        _ events: [(eventID: String, type: String, data: String, receivedAt: Int64, gap: Int64?)], last: Int?
+        _ events: [(eventID: String, type: String, data: String, receivedAt: Int64)], gaps: [Int: Int64], last: Int?
     ) -> [TimelineRow] {
         let shown = last.map { events.count - min(max($0, 0), events.count) } ?? 0
         return events.indices.dropFirst(shown).map { index in
@@ -55,7 +55,7 @@ extension TimelineRow {
             let facts = EventFacts(sseType: event.type, data: event.data, receivedAt: event.receivedAt)
             return TimelineRow(
                 position: index + 1, eventID: event.eventID, at: facts.at, type: facts.type, state: facts.state,
-                step: facts.step, message: facts.message, gapMicros: event.gap)
+                step: facts.step, message: facts.message, gapMicros: gaps[index + 1])
         }
     }
 }
@@ -64,18 +64,25 @@ extension LedgerStore {
     /// The events of `runID` in stream order (only the last `last` when given); empty when the run is unknown.
     package func timeline(of runID: String, last: Int? = nil) throws -> [TimelineRow] {
         try catchUpProjections()
-        let rows = try read("reading the timeline of run \(runID)") { db in
-            try Row.fetchAll(
+        let (rows, gaps) = try read("reading the timeline of run \(runID)") { db in
+            let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT e.event_id, CAST(e.type AS BLOB), CAST(e.data AS BLOB), e.received_at, st.gap_us
-                    FROM event_log e LEFT JOIN steps st ON st.seq = e.seq
-                    WHERE e.run_id = ? ORDER BY e.seq
+                    SELECT e.event_id, CAST(e.type AS BLOB), CAST(e.data AS BLOB), e.received_at
+                    FROM event_log e WHERE e.run_id = ? ORDER BY e.seq
                     """,
                 arguments: [runID])
+            let gaps = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT st.position, st.gap_us FROM streams s JOIN steps st ON st.run_key = s.run_key
+                    WHERE s.run_id = ? AND st.gap_us IS NOT NULL
+                    """,
+                arguments: [runID])
+            return (rows, Dictionary(gaps.map { ($0[0] as Int, $0[1] as Int64) }, uniquingKeysWith: { first, _ in first }))
         }
         return TimelineRow.timeline(
-            rows.map { (eventID: $0[0], type: $0.exactText(1), data: $0.exactText(2), receivedAt: $0[3], gap: $0[4]) },
+            rows.map { (eventID: $0[0], type: $0.exactText(1), data: $0.exactText(2), receivedAt: $0[3]) }, gaps: gaps,
             last: last)
     }
 
@@ -87,8 +94,8 @@ extension LedgerStore {
                 db,
                 sql: """
                     SELECT st.position, st.step, st.at, st.action_type, st.message, st.gap_us, st.price_micros
-                    FROM event_log e JOIN steps st ON st.seq = e.seq
-                    WHERE e.run_id = ? ORDER BY e.seq
+                    FROM streams s JOIN steps st ON st.run_key = s.run_key
+                    WHERE s.run_id = ? ORDER BY st.position
                     """,
                 arguments: [runID]
             ).map {

@@ -111,9 +111,8 @@ package enum PostgresMigrations {
             CREATE INDEX runs_by_state ON runs (state);
             CREATE INDEX runs_by_machine ON runs (machine_id);
 
-            -- One row per step event, keyed by the event's seq; `position` is its place in the run's stream.
+            -- One row per step event, kept in run order: its run and its place in the run's stream.
             CREATE TABLE steps (
-                seq          bigint PRIMARY KEY,
                 run_key      bigint NOT NULL,
                 position     bigint NOT NULL,
                 step         bigint,
@@ -121,10 +120,9 @@ package enum PostgresMigrations {
                 action_type  text COLLATE "C",
                 message      text COLLATE "C",
                 gap_us       bigint,
-                price_micros bigint NOT NULL
+                price_micros bigint NOT NULL,
+                PRIMARY KEY (run_key, position)
             );
-
-            CREATE INDEX steps_by_run ON steps (run_key, position);
 
             -- One row per state interval, keyed by its run and the seq of the event that entered the state.
             CREATE TABLE transitions (

@@ -95,9 +95,9 @@ extension PostgresStore: ReportingStore {
             return gaps
         }
         let events = try await events(of: runID).map {
-            (eventID: $0.eventID, type: $0.type, data: $0.data, receivedAt: $0.receivedAt, gap: gaps[$0.position])
+            (eventID: $0.eventID, type: $0.type, data: $0.data, receivedAt: $0.receivedAt)
         }
-        return TimelineRow.timeline(events, last: last)
+        return TimelineRow.timeline(events, gaps: gaps, last: last)
     }
 
     package func prices() async throws -> [PriceRow] {

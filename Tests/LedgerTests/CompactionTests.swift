@@ -61,7 +61,7 @@ import Testing
             lines.append("\(try store.stream(of: runID).map { "\($0)" } ?? "none")")
         }
         lines += try store.runs().map { "\($0)" }
-        for table in ["runs ORDER BY run_key", "steps ORDER BY seq", "transitions ORDER BY run_key, seq"] {
+        for table in ["runs ORDER BY run_key", "steps ORDER BY run_key, position", "transitions ORDER BY run_key, seq"] {
             lines += try store.rows("SELECT * FROM \(table)").map { $0.joined(separator: "|") }
         }
         return lines

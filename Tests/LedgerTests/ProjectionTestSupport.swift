@@ -52,7 +52,7 @@ struct ProjectionDump: Equatable, CustomStringConvertible {
 func rawProjectionRows(path: String) throws -> [[String]] {
     try DatabaseQueue(path: path).read { db in
         try [
-            "SELECT * FROM runs ORDER BY run_key", "SELECT * FROM steps ORDER BY seq",
+            "SELECT * FROM runs ORDER BY run_key", "SELECT * FROM steps ORDER BY run_key, position",
             "SELECT * FROM transitions ORDER BY seq",
         ]
         .flatMap { sql in try Row.fetchAll(db, sql: sql).map { $0.databaseValues.map(\.description) } }

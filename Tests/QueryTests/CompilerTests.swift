@@ -84,7 +84,7 @@ import Testing
         let fixture = try QueryStore(SampleRuns.reportFixture())
         let plan = try fixture.store.plan(
             of: compile(#"steps | where run_id == "run-a" | project at, step, action_type, message"#))
-        #expect(plan.contains { $0.contains("USING INDEX steps_by_run") }, "\(plan)")
+        #expect(plan.contains { $0.contains("st USING PRIMARY KEY (run_key=?)") }, "\(plan)")
         #expect(plan.contains { $0.contains("streams") && $0.contains("INDEX") }, "\(plan)")
     }
 
