@@ -1,5 +1,5 @@
 // `ledgerctl query`: runs a query of the pipe language (from the argument, --file or stdin) and
-// prints its rows in any format, or with --explain the SQL and SQLite's plan. A query error is
+// prints its rows in any format, or with --explain the SQL and the database's plan. A query error is
 // printed with the query line echoed and a caret under the spot, and exits 1.
 
 import ArgumentParser

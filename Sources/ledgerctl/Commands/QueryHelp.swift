@@ -38,7 +38,7 @@ enum QueryHelp {
         Money prints as dollars, durations as seconds, times as ISO 8601 UTC.
         Rows come in no set order unless the query sorts them (sort, top).
         Every value you write is bound as a parameter, never pasted into SQL.
-        --explain prints the SQL and which indexes SQLite uses, and
+        --explain prints the SQL and which indexes the database uses, and
         `ledgerctl runs|cost|failures --show-query` prints each report's query.
 
         Audit: what did the agent do in a run, and who paused it?
