@@ -70,7 +70,7 @@ extension ProjectedRun {
     /// The row as a JSON object keyed by its columns.
     package var json: JSONValue {
         .object([
-            ("run_key", .int(runKey)), ("run_id", .string(runId)), ("state", .text(state)),
+            ("run_key", .int(runKey)), ("run_id", .text(runId)), ("state", .text(state)),
             ("machine_id", .text(machineId)), ("task", .text(task)), ("cua_version", .text(cuaVersion)),
             ("first_event_at", .int(firstEventAt)), ("last_event_at", .int(lastEventAt)),
             ("started_at", .int(startedAt)), ("ended_at", .int(endedAt)), ("duration_us", .int(durationUs)),
@@ -79,7 +79,7 @@ extension ProjectedRun {
             ("billing_discrepancy", .bool(billingDiscrepancy)), ("failure_reason", .text(failureReason)),
             ("result_error", .text(resultError)), ("last_step_at", .int(lastStepAt)), ("state_seq", .int(stateSeq)),
             ("state_position", .int(statePosition)), ("state_since", .int(stateSince)),
-            ("event_count", .int(eventCount)), ("last_seq", .int(lastSeq)), ("last_event_id", .string(lastEventId)),
+            ("event_count", .int(eventCount)), ("last_seq", .int(lastSeq)), ("last_event_id", .text(lastEventId)),
         ])
     }
 }
@@ -99,7 +99,7 @@ extension ProjectedInterval {
     /// The row as a JSON object keyed by its columns.
     package var json: JSONValue {
         .object([
-            ("run_key", .int(runKey)), ("seq", .int(seq)), ("position", .int(position)), ("state", .string(state)),
+            ("run_key", .int(runKey)), ("seq", .int(seq)), ("position", .int(position)), ("state", .text(state)),
             ("started_at", .int(startedAt)), ("ended_at", .int(endedAt)), ("duration_us", .int(durationUs)),
         ])
     }
@@ -108,8 +108,15 @@ extension ProjectedInterval {
 extension JSONValue {
     /// A whole number, or null.
     fileprivate static func int(_ value: Int64?) -> JSONValue { value.map { .number(String($0)) } ?? .null }
-    /// A string, or null.
-    fileprivate static func text(_ value: String?) -> JSONValue { value.map { .string($0) } ?? .null }
+    /// A string, or null. A NUL (which JSON data can spell `\u0000`) becomes U+FFFD: PostgreSQL
+    /// text cannot hold it, and the event itself keeps every byte.
+    fileprivate static func text(_ value: String?) -> JSONValue {
+        guard let value else { return .null }
+        guard value.unicodeScalars.contains("\u{0}") else { return .string(value) }
+        var scalars = String.UnicodeScalarView()
+        scalars.append(contentsOf: value.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : $0 })
+        return .string(String(scalars))
+    }
 }
 
 extension ProjectionFold {

@@ -119,6 +119,17 @@ import Testing
     }
 
     @Test(arguments: StoreBackend.available)
+    func anEscapedNULInTheDataIsStoredAndProjected(_ backend: StoreBackend) async throws {
+        let store = try await backend.makeLocation().open()
+        let data = #"{"event":"step","state":"running","step":1,"machine_id":"m\u0000x","message":"a\u0000b"}"#
+        let event = RawEvent(eventID: "1", type: "step", data: data, receivedAt: 1)
+        #expect(try await store.append([RunBatch(runID: "run-nul", events: [event])]) == AppendOutcome(new: 1))
+        #expect(try await store.events(of: "run-nul").map(\.data) == [data])
+        let query = try QueryLanguage.compile("runs | project steps, machine = machine_id != null", for: store.engine)
+        #expect(try await store.rows(of: query).rows == [[.integer(1), .integer(1)]])
+    }
+
+    @Test(arguments: StoreBackend.available)
     func timelineListsTheRunInStreamOrderWithStepGaps(_ backend: StoreBackend) async throws {
         let store = try await backend.makeLocation().open()
         let run = try #require(Self.sample.last)
