@@ -31,16 +31,31 @@ package struct PriceChange: Sendable, Equatable {
     }
 }
 
-/// The price table in memory, oldest first.
-struct PriceTable: Sendable {
+/// The price table in memory, oldest first: what both stores cost steps and change prices with.
+package struct PriceTable: Sendable {
     /// What a step costs where no row applies (only if the seeded row were removed by hand).
     static let defaultMicros: Int64 = 50_000
 
+    /// (effective from, micro-dollars per step), oldest first; the seeded row is from `Int64.min`.
     var entries: [(from: Int64, micros: Int64)]
 
+    package init(entries: [(from: Int64, micros: Int64)]) {
+        self.entries = entries
+    }
+
     /// The price in micro-dollars of a step at `time`.
-    func micros(at time: Int64) -> Int64 {
+    package func micros(at time: Int64) -> Int64 {
         entries.last { $0.from <= time }?.micros ?? Self.defaultMicros
+    }
+
+    /// When the first price after `time` takes over, or `Int64.max` when none does.
+    package func end(after time: Int64) -> Int64 {
+        entries.first { $0.from > time }?.from ?? .max
+    }
+
+    /// The table as `ledgerctl prices` lists it.
+    package var rows: [PriceRow] {
+        entries.map { PriceRow(effectiveFrom: $0.from == Int64.min ? nil : $0.from, perStep: Money(micros: $0.micros)) }
     }
 
     static func load(_ db: Database) throws -> PriceTable {
@@ -54,11 +69,7 @@ struct PriceTable: Sendable {
 extension LedgerStore {
     /// The price table, oldest first.
     package func prices() throws -> [PriceRow] {
-        try read("reading prices") { db in
-            try PriceTable.load(db).entries.map {
-                PriceRow(effectiveFrom: $0.from == Int64.min ? nil : $0.from, perStep: Money(micros: $0.micros))
-            }
-        }
+        try read("reading prices") { db in try PriceTable.load(db).rows }
     }
 
     /// Makes `price` the price of a step from `from` (UTC microseconds) until the next later price,
@@ -70,11 +81,9 @@ extension LedgerStore {
         try streamCache.withLock { cache in
             defer { cache.projections = ProjectionCache() }
             return try write("setting the price from \(UTCTime.format(from))") { db in
-                let previous = try PriceTable.load(db).micros(at: from)
-                let until =
-                    try Int64.fetchOne(
-                        db, sql: "SELECT min(effective_from) FROM prices WHERE effective_from > ?", arguments: [from])
-                    ?? Int64.max
+                let table = try PriceTable.load(db)
+                let previous = table.micros(at: from)
+                let until = table.end(after: from)
                 try db.execute(
                     sql: """
                         INSERT INTO prices (effective_from, micros_per_step) VALUES (?, ?)

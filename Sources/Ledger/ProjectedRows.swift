@@ -120,9 +120,9 @@ extension JSONValue {
 }
 
 extension ProjectionFold {
-    /// A fold costing steps with `prices` (effective from, micro-dollars per step; oldest first).
-    package init(prices: [(from: Int64, micros: Int64)]) {
-        self.init(prices: PriceTable(entries: prices), runs: [:], lastApplied: 0)
+    /// A fold costing steps with `prices`.
+    package init(prices: PriceTable) {
+        self.init(prices: prices, runs: [:], lastApplied: 0)
     }
 
     /// Continues `run` from its stored row.

@@ -16,21 +16,23 @@ struct PostgresArchiveReader {
 
     /// The archives of `runKeys`, or every archive when nil, in run key order.
     func records(of runKeys: [Int64]?) async throws -> [ArchiveRecord] {
-        var records: [ArchiveRecord] = []
-        let query: PostgresQuery =
-            runKeys.map {
-                """
-                SELECT a.run_key, coalesce(s.run_id, 'run_key ' || a.run_key), a.format, a.dictionary_id,
-                    a.event_count, a.last_seq, a.raw_bytes, a.stream_sha256, a.chain_head, a.blob
-                FROM archives a LEFT JOIN streams s ON s.run_key = a.run_key
-                WHERE a.run_key = ANY(\($0)::bigint[]) ORDER BY a.run_key
-                """
-            }
-            ?? """
+        try await records(where: runKeys.map { "WHERE a.run_key = ANY(\($0)::bigint[])" } ?? "")
+    }
+
+    /// The archive of `runID`, or nil when it has none.
+    func record(ofRun runID: String) async throws -> ArchiveRecord? {
+        try await records(where: "WHERE s.run_id = \(runID)").first
+    }
+
+    private func records(where filter: PostgresQuery) async throws -> [ArchiveRecord] {
+        var query: PostgresQuery = """
             SELECT a.run_key, coalesce(s.run_id, 'run_key ' || a.run_key), a.format, a.dictionary_id,
                 a.event_count, a.last_seq, a.raw_bytes, a.stream_sha256, a.chain_head, a.blob
-            FROM archives a LEFT JOIN streams s ON s.run_key = a.run_key ORDER BY a.run_key
+            FROM archives a LEFT JOIN streams s ON s.run_key = a.run_key
             """
+        query.sql += " " + filter.sql + " ORDER BY a.run_key"
+        query.binds = filter.binds
+        var records: [ArchiveRecord] = []
         for try await row in try await connection.query(query, logger: PostgresStore.logger) {
             let (runKey, runID, format, dictionaryID, count, lastSeq, rawBytes, digest, head, blob) = try row.decode(
                 (Int64, String, Int, Int64?, Int, Int64, Int, ByteBuffer, ByteBuffer, ByteBuffer).self)
@@ -46,11 +48,6 @@ struct PostgresArchiveReader {
     /// The events `record` holds, in stream order, with their seqs.
     mutating func contents(of record: ArchiveRecord) async throws -> ArchiveContents {
         try record.contents(dictionary: await dictionary(record.dictionaryID, runID: record.runID))
-    }
-
-    /// The seqs, ids and types of the events `record` holds, without inflating their data.
-    mutating func keys(of record: ArchiveRecord) async throws -> ArchivedKeys {
-        try record.keys(dictionary: await dictionary(record.dictionaryID, runID: record.runID))
     }
 
     private mutating func dictionary(_ id: Int64?, runID: String) async throws -> [UInt8] {

@@ -38,7 +38,7 @@ extension PostgresStore {
                 .map { (from: $0[0], micros: $0[1]) }
             runs = try rowDecoder.decode([ProjectedRun].self, from: Data(runRows.utf8))
         }
-        var fold = ProjectionFold(prices: prices)
+        var fold = ProjectionFold(prices: PriceTable(entries: prices))
         var projected: [Int64: Int] = [:]
         for run in runs {
             fold.seed(run)

@@ -149,16 +149,11 @@ extension PostgresStore {
     }
 
     /// The archived events of `runID` in stream order, none when it has no archive.
-    static func archivedEvents(of runID: String, on connection: PostgresConnection) async throws -> [StoredEvent] {
+    private static func archivedEvents(of runID: String, on connection: PostgresConnection) async throws
+        -> [StoredEvent]
+    {
         var reader = PostgresArchiveReader(connection)
-        var runKey: Int64?
-        for try await key in try await connection.query(
-            "SELECT a.run_key FROM archives a JOIN streams s ON s.run_key = a.run_key WHERE s.run_id = \(runID)",
-            logger: logger
-        ).decode(Int64.self) {
-            runKey = key
-        }
-        guard let runKey, let record = try await reader.records(of: [runKey]).first else { return [] }
+        guard let record = try await reader.record(ofRun: runID) else { return [] }
         var head = HashChain.genesis(runID: runID)
         return try await reader.contents(of: record).events.enumerated().map { index, event in
             head = HashChain.next(

@@ -101,15 +101,17 @@ extension PostgresStore: ReportingStore {
     }
 
     package func prices() async throws -> [PriceRow] {
-        try await read("reading prices") { connection in
-            var rows: [PriceRow] = []
-            for try await (from, micros) in try await connection.query(
-                "SELECT effective_from, micros_per_step FROM prices ORDER BY effective_from", logger: Self.logger
-            ).decode((Int64, Int64).self) {
-                rows.append(PriceRow(effectiveFrom: from == Int64.min ? nil : from, perStep: Money(micros: micros)))
-            }
-            return rows
+        try await read("reading prices") { try await Self.priceTable(on: $0).rows }
+    }
+
+    private static func priceTable(on connection: PostgresConnection) async throws -> PriceTable {
+        var entries: [(from: Int64, micros: Int64)] = []
+        for try await entry in try await connection.query(
+            "SELECT effective_from, micros_per_step FROM prices ORDER BY effective_from", logger: logger
+        ).decode((Int64, Int64).self) {
+            entries.append(entry)
         }
+        return PriceTable(entries: entries)
     }
 
     /// Makes `price` the price of a step from `from` until the next later price, re-pricing the
@@ -118,27 +120,14 @@ extension PostgresStore: ReportingStore {
         try await catchUpProjections()
         return try await transaction("setting the price from \(UTCTime.format(from))") { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.priceLock))", logger: Self.logger)
-            var previous = Int64(50_000)
-            for try await micros in try await connection.query(
-                """
-                SELECT micros_per_step FROM prices WHERE effective_from <= \(from)
-                ORDER BY effective_from DESC LIMIT 1
-                """, logger: Self.logger
-            ).decode(Int64.self) {
-                previous = micros
-            }
-            var until = Int64.max
-            for try await next in try await connection.query(
-                "SELECT min(effective_from) FROM prices WHERE effective_from > \(from)", logger: Self.logger
-            ).decode(Int64?.self) {
-                until = next ?? .max
-            }
+            let table = try await Self.priceTable(on: connection)
+            let until = table.end(after: from)
             try await connection.query(
                 """
                 INSERT INTO prices (effective_from, micros_per_step) VALUES (\(from), \(price.micros))
                 ON CONFLICT (effective_from) DO UPDATE SET micros_per_step = excluded.micros_per_step
                 """, logger: Self.logger)
-            var change = PriceChange(previous: Money(micros: previous), repricedSteps: 0, repricedRuns: 0)
+            var change = PriceChange(previous: Money(micros: table.micros(at: from)), repricedSteps: 0, repricedRuns: 0)
             for try await (steps, runs) in try await connection.query(
                 """
                 WITH repriced AS (
