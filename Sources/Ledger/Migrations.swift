@@ -366,6 +366,52 @@ package enum Migrations {
 
             """#
         ),
+        Migration(
+            version: 7,
+            name: "completion",
+            sql: #"""
+            -- 007_completion: when each run's stream was confirmed complete, in UTC microseconds: a resume after
+            -- its last stored event brought nothing new and the run was terminal. NULL while the run is open; a
+            -- new event from the stream opens it again. A fact about the stream, not derived from its events, so
+            -- `rebuild` leaves it alone and `migrate-store` copies it.
+
+            ALTER TABLE streams ADD COLUMN completed_at INTEGER;
+
+            """#
+        ),
+        Migration(
+            version: 8,
+            name: "refused_messages",
+            sql: #"""
+            -- 008_refused_messages: messages a stream sent that Ledger refused to store as events because a
+            -- field was not valid UTF-8 (text columns and the chain would hold altered bytes). Each is kept
+            -- aside with its data exactly as received, once per content, and `verify` reports it. Append-only.
+
+            CREATE TABLE refused_messages (
+                id          INTEGER PRIMARY KEY,
+                run_id      TEXT NOT NULL,
+                event_id    TEXT NOT NULL,
+                type        TEXT NOT NULL,
+                data        BLOB NOT NULL,
+                received_at INTEGER NOT NULL,
+                reason      TEXT NOT NULL,
+                data_hash   BLOB NOT NULL
+            );
+
+            CREATE UNIQUE INDEX refused_messages_by_content ON refused_messages(run_id, event_id, data_hash);
+
+            CREATE TRIGGER refused_messages_reject_update BEFORE UPDATE ON refused_messages
+            BEGIN
+                SELECT RAISE(ABORT, 'refused messages are append-only: a row cannot be updated');
+            END;
+
+            CREATE TRIGGER refused_messages_reject_delete BEFORE DELETE ON refused_messages
+            BEGIN
+                SELECT RAISE(ABORT, 'refused messages are append-only: a row cannot be deleted');
+            END;
+
+            """#
+        ),
 ]
 }
 

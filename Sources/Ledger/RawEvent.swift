@@ -23,6 +23,9 @@ package struct RawEvent: Sendable, Equatable {
         self.resumeID = resumeID ?? eventID
     }
 
+    /// The type prefix of the events Ledger itself adds (`ledger.operator`, ...).
+    package static let annotationTypePrefix = "ledger."
+
     /// An event Ledger itself adds to a run's history (an operator action, say). It is chained and
     /// shown like any event but does not come from the stream, so it leaves the resume point alone.
     package static func annotation(eventID: String, type: String, data: String, receivedAt: Int64) -> RawEvent {

@@ -17,6 +17,8 @@ struct StreamState: Sendable {
     var lastReceivedAt: Int64?
     /// Whether the run has an archive, whose keys the append checks first.
     var archived = false
+    /// Set when this append stored a new event from the stream, which opens a run confirmed complete.
+    var reopened = false
 }
 
 /// Stream states this process has read or written, valid while no other connection has committed
@@ -59,6 +61,7 @@ extension LedgerStore {
                             batch, to: &state, projector: &projector,
                             scanned: { prescan?.event($0, ofBatch: index) })
                         try appender.save(state)
+                        state.reopened = false
                         cache.streams[batch.runID] = state
                     }
                     // Taken, not copied: a second reference would make its first write copy the whole cache.
@@ -128,10 +131,10 @@ private struct EventAppender {
     func save(_ state: StreamState) throws {
         try db.cachedStatement(sql: """
             UPDATE streams SET event_count = ?, head_hash = ?, resume_id = ?, first_received_at = ?,
-                last_received_at = ? WHERE run_key = ?
+                last_received_at = ?, completed_at = CASE WHEN ? THEN NULL ELSE completed_at END WHERE run_key = ?
             """).execute(arguments: [
                 state.count, Data(state.head), state.resumeID, state.firstReceivedAt, state.lastReceivedAt,
-                state.runKey,
+                state.reopened, state.runKey,
             ])
     }
 
@@ -159,7 +162,10 @@ private struct EventAppender {
                     event, scanned: scanned(index), seq: db.lastInsertedRowID, runKey: state.runKey, runID: batch.runID)
                 state.head = hash
                 state.count += 1
-                if let resumeID = event.resumeID { state.resumeID = resumeID }
+                if let resumeID = event.resumeID {
+                    state.resumeID = resumeID
+                    state.reopened = true
+                }
                 state.firstReceivedAt = state.firstReceivedAt ?? event.receivedAt
                 state.lastReceivedAt = event.receivedAt
                 outcome.new += 1

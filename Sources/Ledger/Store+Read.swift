@@ -32,10 +32,13 @@ package struct StreamSummary: Sendable, Equatable {
     package var lastReceivedAt: Int64?
     /// The run's hash chain value after its last event (the genesis value before any).
     package var headHash: [UInt8]
+    /// When the stream was confirmed complete (a resume after its last event brought nothing new
+    /// and the run was terminal), or nil while the run is open.
+    package var completedAt: Int64?
 
     package init(
         runID: String, eventCount: Int, resumeID: String, firstReceivedAt: Int64?, lastReceivedAt: Int64?,
-        headHash: [UInt8]
+        headHash: [UInt8], completedAt: Int64? = nil
     ) {
         self.runID = runID
         self.eventCount = eventCount
@@ -43,7 +46,11 @@ package struct StreamSummary: Sendable, Equatable {
         self.firstReceivedAt = firstReceivedAt
         self.lastReceivedAt = lastReceivedAt
         self.headHash = headHash
+        self.completedAt = completedAt
     }
+
+    /// Whether the stream was confirmed complete.
+    package var isComplete: Bool { completedAt != nil }
 }
 
 extension LedgerStore {
@@ -105,7 +112,8 @@ extension LedgerStore {
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT run_id, event_count, resume_id, first_received_at, last_received_at, head_hash
+                    SELECT run_id, event_count, resume_id, first_received_at, last_received_at, head_hash,
+                        completed_at
                     FROM streams WHERE run_id = ?
                     """,
                 arguments: [runID]
@@ -119,7 +127,8 @@ extension LedgerStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT run_id, event_count, resume_id, first_received_at, last_received_at, head_hash
+                    SELECT run_id, event_count, resume_id, first_received_at, last_received_at, head_hash,
+                        completed_at
                     FROM streams ORDER BY run_key
                     """
             ).map(Self.streamSummary)
@@ -147,6 +156,6 @@ extension LedgerStore {
     private static func streamSummary(_ row: Row) -> StreamSummary {
         StreamSummary(
             runID: row[0], eventCount: row[1], resumeID: row[2], firstReceivedAt: row[3], lastReceivedAt: row[4],
-            headHash: [UInt8](row[5] as Data))
+            headHash: [UInt8](row[5] as Data), completedAt: row[6])
     }
 }

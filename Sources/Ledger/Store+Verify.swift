@@ -19,6 +19,8 @@ package struct IntegrityProblem: Sendable, Equatable {
         case orphanEvent = "orphan_event"
         /// A run's archive does not decompress, or disagrees with its SHA-256, keys or chain head.
         case corruptArchive = "corrupt_archive"
+        /// A message was refused (a field not valid UTF-8) and kept aside, not stored as an event.
+        case refusedMessage = "refused_message"
     }
 
     package var runID: String
@@ -135,6 +137,7 @@ extension LedgerStore {
                 }
             }
             report.problems += try conflicts(db).map(IntegrityProblem.conflict)
+            report.problems += try refusedMessages(db).map(IntegrityProblem.refused)
             return report
         }
     }

@@ -73,6 +73,13 @@ package enum StoreCopy {
         if !conflicts.isEmpty {
             summary.stored += try await target.append(conflicts.map { RunBatch(runID: $0.key, events: $0.value) })
         }
+        try await target.keepRefused(try await source.refusedMessages())
+        // A run confirmed complete in the source is complete in the copy, as of the same time.
+        let copiedNow = try await streamsByRun(of: target)
+        for run in runs {
+            guard let completedAt = run.completedAt, copiedNow[run.runID]?.completedAt != completedAt else { continue }
+            try await target.markComplete(run.runID, eventCount: run.eventCount, at: completedAt)
+        }
         return summary
     }
 
@@ -114,6 +121,11 @@ package enum StoreCopy {
                 mismatches.append(
                     CopyMismatch(
                         runID: run.runID, detail: "resumes after \(copy.resumeID), the source after \(run.resumeID)"))
+            } else if copy.isComplete != run.isComplete {
+                mismatches.append(
+                    CopyMismatch(
+                        runID: run.runID,
+                        detail: run.isComplete ? "complete in the source, open in the copy" : "open in the source, complete in the copy"))
             }
         }
         let conflictKey = { (conflict: Conflict) in "\(conflict.runID) \(conflict.eventID) \(conflict.type) \(conflict.data)" }

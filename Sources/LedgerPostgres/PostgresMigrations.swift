@@ -255,6 +255,41 @@ package enum PostgresMigrations {
 
             """#
         ),
+        (
+            4, "completion",
+            #"""
+            -- 004_completion (PostgreSQL): when each run's stream was confirmed complete, as schema/007_completion.sql
+            -- keeps it in SQLite. NULL while the run is open; a new event from the stream opens it again.
+
+            ALTER TABLE streams ADD COLUMN completed_at bigint;
+
+            """#
+        ),
+        (
+            5, "refused_messages",
+            #"""
+            -- 005_refused_messages (PostgreSQL): messages refused because a field was not valid UTF-8, kept
+            -- aside with their data as received, as schema/008_refused_messages.sql keeps them in SQLite.
+
+            CREATE TABLE refused_messages (
+                id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                run_id      text NOT NULL,
+                event_id    text NOT NULL,
+                type        bytea NOT NULL,
+                data        bytea NOT NULL,
+                received_at bigint NOT NULL,
+                reason      text NOT NULL,
+                data_hash   bytea NOT NULL,
+                UNIQUE (run_id, event_id, data_hash)
+            );
+
+            CREATE TRIGGER refused_messages_append_only BEFORE UPDATE OR DELETE ON refused_messages
+                FOR EACH ROW EXECUTE FUNCTION ledger_reject_change();
+            CREATE TRIGGER refused_messages_no_truncate BEFORE TRUNCATE ON refused_messages
+                FOR EACH STATEMENT EXECUTE FUNCTION ledger_reject_change();
+
+            """#
+        ),
     ]
 
     package static var latestVersion: Int { all.last?.version ?? 0 }

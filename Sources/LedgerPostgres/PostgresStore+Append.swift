@@ -80,11 +80,13 @@ extension PostgresStore {
                     """
                     UPDATE streams AS s SET event_count = u.event_count, head_hash = u.head_hash,
                         resume_id = u.resume_id, first_received_at = u.first_received_at,
-                        last_received_at = u.last_received_at
+                        last_received_at = u.last_received_at,
+                        completed_at = CASE WHEN u.reopened THEN NULL ELSE s.completed_at END
                     FROM unnest(\(changed.map(\.runKey))::bigint[], \(changed.map(\.count))::bigint[],
                         \(changed.map { ByteBuffer(bytes: $0.head) })::bytea[], \(changed.map(\.resumeID))::text[],
-                        \(changed.map { $0.firstReceivedAt ?? 0 })::bigint[], \(changed.map { $0.lastReceivedAt ?? 0 })::bigint[])
-                        AS u(run_key, event_count, head_hash, resume_id, first_received_at, last_received_at)
+                        \(changed.map { $0.firstReceivedAt ?? 0 })::bigint[], \(changed.map { $0.lastReceivedAt ?? 0 })::bigint[],
+                        \(changed.map(\.reopened))::boolean[])
+                        AS u(run_key, event_count, head_hash, resume_id, first_received_at, last_received_at, reopened)
                     WHERE s.run_key = u.run_key
                     """, logger: Self.logger)
             }
@@ -191,7 +193,10 @@ private struct AppendPlan {
                     after: stream.head, eventID: event.eventID, type: event.type, data: event.data,
                     receivedAt: event.receivedAt)
                 stream.count += 1
-                if let resumeID = event.resumeID { stream.resumeID = resumeID }
+                if let resumeID = event.resumeID {
+                    stream.resumeID = resumeID
+                    stream.reopened = true
+                }
                 stream.firstReceivedAt = stream.firstReceivedAt ?? event.receivedAt
                 stream.lastReceivedAt = event.receivedAt
                 inserts.append(event, runKey: stream.runKey, position: stream.count, digest: stream.head)
@@ -211,6 +216,8 @@ private struct PostgresStream {
     var resumeID: String
     var firstReceivedAt: Int64?
     var lastReceivedAt: Int64?
+    /// Set when the append stores a new event from the stream, which opens a run confirmed complete.
+    var reopened = false
 }
 
 /// An event's place: its run and its position in the run's stream.

@@ -123,6 +123,7 @@ extension PostgresStore {
             return report
         }
         report.problems += try await conflicts().map(IntegrityProblem.conflict)
+        report.problems += try await refusedMessages().map(IntegrityProblem.refused)
         return report
     }
 
@@ -167,18 +168,19 @@ extension PostgresStore {
     private func summaries(_ context: String, where filter: PostgresQuery) async throws -> [StreamSummary] {
         try await read(context) { connection in
             var query: PostgresQuery = """
-                SELECT run_id, event_count, resume_id, first_received_at, last_received_at, head_hash FROM streams
+                SELECT run_id, event_count, resume_id, first_received_at, last_received_at, head_hash, completed_at
+                FROM streams
                 """
             query.sql += " " + filter.sql + " ORDER BY run_key"
             query.binds = filter.binds
             var summaries: [StreamSummary] = []
-            for try await (runID, count, resumeID, first, last, head) in try await connection.query(
+            for try await (runID, count, resumeID, first, last, head, completed) in try await connection.query(
                 query, logger: Self.logger
-            ).decode((String, Int64, String, Int64?, Int64?, ByteBuffer).self) {
+            ).decode((String, Int64, String, Int64?, Int64?, ByteBuffer, Int64?).self) {
                 summaries.append(
                     StreamSummary(
                         runID: runID, eventCount: Int(count), resumeID: resumeID, firstReceivedAt: first,
-                        lastReceivedAt: last, headHash: Array(head.readableBytesView)))
+                        lastReceivedAt: last, headHash: Array(head.readableBytesView), completedAt: completed))
             }
             return summaries
         }
