@@ -97,6 +97,12 @@ package actor CoastySim {
         await store.events(of: runID)
     }
 
+    /// The bytes every response writes for each entry of the run's log so far, in order (what a
+    /// fault that cuts at a byte offset cuts into); empty for an unknown run.
+    package func wireEntries(of runID: String) async -> [[UInt8]] {
+        await store.entryBytes(of: runID)
+    }
+
     /// Creates a run exactly as `POST /v1/runs` does and returns its id.
     package func createRun(_ request: CreateRunRequest) async -> String {
         await store.createInitialRuns()

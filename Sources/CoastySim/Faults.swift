@@ -21,6 +21,12 @@ package struct SimFaults: Sendable, Equatable {
     package var writeDelay: Duration
     /// Answer every Nth events request (N ≥ 2) with 429 or 503 (alternating) and `Retry-After: 1`.
     package var throttleEvery: Int?
+    /// End each run's first response cleanly right after the run's first entry that carries its
+    /// terminal state, as a proxy or a deploy may: the rest of the run (its result or final state)
+    /// is only had by resuming.
+    package var endEarly: Bool
+    /// End each run's first response after this many bytes of its body.
+    package var cut: StreamCut?
 
     /// The given faults; every one is off by default.
     package init(
@@ -28,17 +34,22 @@ package struct SimFaults: Sendable, Equatable {
         resendOnResume: Bool = false,
         trickyFraming: Bool = false,
         writeDelay: Duration = .zero,
-        throttleEvery: Int? = nil
+        throttleEvery: Int? = nil,
+        endEarly: Bool = false,
+        cut: StreamCut? = nil
     ) {
         self.dropEvery = dropEvery
         self.resendOnResume = resendOnResume
         self.trickyFraming = trickyFraming
         self.writeDelay = writeDelay
         self.throttleEvery = throttleEvery
+        self.endEarly = endEarly
+        self.cut = cut
     }
 
-    /// Parses a comma-separated fault list: `drop=7,resend,framing,slow=20ms,throttle=50`
-    /// (`slow` alone means 20ms). An empty list means no faults; the error names a bad item.
+    /// Parses a comma-separated fault list: `drop=7,resend,framing,slow=20ms,throttle=50,end-early,cut=120:reset`
+    /// (`slow` alone means 20ms; `cut=N` ends cleanly, `cut=N:reset` abruptly). An empty list means
+    /// no faults; the error names a bad item.
     package init(parsing list: String) throws(SimError) {
         self.init()
         for item in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
@@ -56,6 +67,15 @@ package struct SimFaults: Sendable, Equatable {
             case "drop": dropEvery = try count(atLeast: 1)
             case "throttle": throttleEvery = try count(atLeast: 2)
             case "resend": resendOnResume = true
+            case "end-early": endEarly = true
+            case "cut":
+                let parts = (value ?? "").split(separator: ":", omittingEmptySubsequences: false)
+                guard let offset = parts.first.flatMap({ Int($0) }), offset >= 0, parts.count <= 2,
+                    parts.count == 1 || parts[1] == "reset" || parts[1] == "clean"
+                else {
+                    throw .invalidConfiguration("fault 'cut' needs a byte offset, as in cut=120 or cut=120:reset")
+                }
+                cut = StreamCut(offset: offset, abrupt: parts.count == 2 && parts[1] == "reset")
             case "framing": trickyFraming = true
             case "slow":
                 guard let duration = Duration(text: value ?? "20ms") else {
@@ -64,7 +84,8 @@ package struct SimFaults: Sendable, Equatable {
                 writeDelay = duration
             default:
                 throw .invalidConfiguration(
-                    "unknown fault '\(name)'; known faults: drop=K, resend, framing, slow=DURATION, throttle=N")
+                    "unknown fault '\(name)'; known faults: drop=K, resend, framing, slow=DURATION, throttle=N, "
+                        + "end-early, cut=BYTES[:reset]")
             }
         }
     }
@@ -80,5 +101,18 @@ package struct SimFaults: Sendable, Equatable {
     func isCutPoint(_ position: Int) -> Bool {
         guard let every = dropEvery, every > 0 else { return false }
         return position > 0 && position % every == 0
+    }
+}
+
+/// Where the `cut` fault ends a run's first response.
+package struct StreamCut: Sendable, Equatable {
+    /// Bytes of the body written before the end (the byte order mark of tricky framing included).
+    package var offset: Int
+    /// True to drop the connection without ending the response; false to end it cleanly.
+    package var abrupt: Bool
+
+    package init(offset: Int, abrupt: Bool) {
+        self.offset = offset
+        self.abrupt = abrupt
     }
 }

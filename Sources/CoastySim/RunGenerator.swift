@@ -226,7 +226,8 @@ private struct ScriptWriter {
         events.append(ScriptedEvent(type: "message", payload: payload, time: time))
     }
 
-    /// Appends the terminal state and the result, which reports `reportedSteps` steps.
+    /// Appends the terminal state and the result, which reports `reportedSteps` steps, in an order
+    /// the seed chooses.
     mutating func finish(_ ending: Ending, at time: Int64, reportedSteps: Int, using rng: inout SeededRandom) {
         let (state, message, error): (String, String, JSONValue) =
             switch ending {
@@ -239,6 +240,7 @@ private struct ScriptWriter {
             case .timedOut(nil): ("timed_out", "Run timed out", .null)
             case .cancelled(let message): ("cancelled", message, .null)
             }
+        let stateAt = events.count
         self.state(state, message, at: time)
         let resultTime = time + Int64(rng.int(in: 5...60))
         let output: JSONValue = ending == .succeeded ? .optional(template?.output) : .null
@@ -246,9 +248,13 @@ private struct ScriptWriter {
             "success": .bool(ending == .succeeded), "output": output, "error": error,
             "steps": .int(Int64(reportedSteps)),
         ])
+        // A run ends with its result and terminal state in either order; times never go backwards,
+        // so a result sent first carries the terminal state's time.
+        let resultFirst = rng.chance(0.5)
+        let at = resultFirst ? time : resultTime
         let payload = JSONValue.members([
-            "event": "result", "state": .string(state), "result": result, "ts": .string(SimTime.iso8601(resultTime)),
+            "event": "result", "state": .string(state), "result": result, "ts": .string(SimTime.iso8601(at)),
         ])
-        events.append(ScriptedEvent(type: "result", payload: payload, time: resultTime))
+        events.insert(ScriptedEvent(type: "result", payload: payload, time: at), at: resultFirst ? stateAt : events.count)
     }
 }

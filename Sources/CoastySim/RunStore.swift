@@ -32,6 +32,11 @@ actor RunStore {
         var phase = Phase.active
         var lastTime: Int64
         var result: JSONValue = .null
+        /// Whether the terminal state and the result are in the log; the run has ended once both are.
+        var endedState = false
+        var hasResult = false
+        /// Events responses served for this run so far (the `end-early` and `cut` faults act on the first).
+        var responses = 0
 
         /// The run object of `GET /v1/runs/{id}`.
         var json: JSONValue {
@@ -49,7 +54,7 @@ actor RunStore {
         }
     }
 
-    private static let terminalStates: Set<String> = ["succeeded", "failed", "cancelled", "timed_out"]
+    static let terminalStates: Set<String> = ["succeeded", "failed", "cancelled", "timed_out"]
     private static let batchLimit = 256
 
     private let configuration: SimConfiguration
@@ -98,10 +103,15 @@ actor RunStore {
         records[runID]?.log.map(\.event) ?? []
     }
 
+    /// The framed bytes of each entry of a run's log; empty for an unknown run.
+    func entryBytes(of runID: String) -> [[UInt8]] {
+        records[runID]?.log.map(\.bytes) ?? []
+    }
+
     /// Ends a run that has not reached a terminal state: appends `state cancelled` and its result.
     func cancel(_ runID: String) throws(SimError) -> JSONValue {
         var record = try record(runID)
-        guard !Self.terminalStates.contains(record.state) else {
+        guard !Self.terminalStates.contains(record.state), !record.hasResult else {
             throw .conflict(
                 "run '\(runID)' has already ended as \(record.state); only a run that has not ended can be cancelled")
         }
@@ -168,6 +178,14 @@ actor RunStore {
         } onCancel: {
             Task { await self.releaseWaiter(token) }
         }
+    }
+
+    /// Counts an events response served for `runID`; true for the run's first.
+    func claimResponse(of runID: String) -> Bool {
+        guard var record = records[runID] else { return false }
+        record.responses += 1
+        records[runID] = record
+        return record.responses == 1
     }
 
     /// Numbers events requests 1, 2, 3, ... (the throttle fault answers some of them).
@@ -258,12 +276,15 @@ actor RunStore {
         record.lastTime = scripted.time
         switch scripted.type {
         case "step": record.steps += 1
-        case "state": record.state = scripted.payload["state"]?.stringValue ?? record.state
+        case "state":
+            record.state = scripted.payload["state"]?.stringValue ?? record.state
+            record.endedState = record.endedState || Self.terminalStates.contains(record.state)
         case "result":
             record.result = scripted.payload["result"] ?? .null
-            record.phase = .ended
+            record.hasResult = true
         default: break
         }
+        if record.endedState && record.hasResult { record.phase = .ended }
     }
 
     // MARK: - Waiters

@@ -11,6 +11,8 @@ struct LogEntry: Sendable {
     let cutPoint: Int
     /// Whether a drop that happens just before this entry writes `bytes[..<cutPoint]` first.
     let cutsMidMessage: Bool
+    /// Whether the entry carries the run's terminal state (its terminal `state` or its `result`).
+    var endsRun = false
 }
 
 enum SSEFraming {
@@ -22,6 +24,16 @@ enum SSEFraming {
     /// Every choice is a function of the run's stream key and `index`, so the entry (and its
     /// bytes) is the same however often and over however many connections it is sent.
     static func entry(for scripted: ScriptedEvent, index: Int, streamKey: UInt64, tricky: Bool) -> LogEntry {
+        var entry = framedEntry(for: scripted, index: index, streamKey: streamKey, tricky: tricky)
+        entry.endsRun =
+            (scripted.type == "state" || scripted.type == "result")
+            && RunStore.terminalStates.contains(scripted.payload["state"]?.stringValue ?? "")
+        return entry
+    }
+
+    private static func framedEntry(for scripted: ScriptedEvent, index: Int, streamKey: UInt64, tricky: Bool)
+        -> LogEntry
+    {
         var rng = SeededRandom(streamKey, UInt64(index))
         let cutsMidMessage = rng.chance(0.5)
         guard tricky else {

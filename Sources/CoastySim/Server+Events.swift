@@ -39,42 +39,88 @@ private struct EventStream: Sendable {
     let faults: SimFaults
 
     func write(to writer: inout any ResponseBodyWriter) async throws {
-        if faults.trickyFraming { try await writer.write(ByteBuffer(bytes: SSEFraming.byteOrderMark)) }
+        let first = await store.claimResponse(of: runID)
+        var output = ResponseOutput(budget: first ? faults.cut?.offset : nil)
+        if try await walk(into: &output, writer: &writer, firstResponse: first) {
+            if output.pending.readableBytes > 0 { try await writer.write(output.pending) }
+        } else if first, faults.cut?.abrupt == true, output.budget == 0 {
+            throw ConnectionDropped()
+        }
+        try await writer.finish(nil)
+    }
+
+    /// Writes the log from `start`; false when the response must end early (the cut fault's bytes
+    /// are written, or end-early reached the first terminal entry).
+    private func walk(into output: inout ResponseOutput, writer: inout any ResponseBodyWriter, firstResponse: Bool)
+        async throws -> Bool
+    {
+        if faults.trickyFraming {
+            guard try await output.add(SSEFraming.byteOrderMark, flushingTo: &writer, now: true) else { return false }
+        }
         if faults.resendOnResume, let resent = start.resumedFrom {
-            try await send(resent, to: &writer)
+            guard try await send(resent, into: &output, writer: &writer) else { return false }
         }
         var position = start.position
         while true {
             let batch = try await store.read(runID, from: position)
             if batch.entries.isEmpty {
-                if batch.isComplete { break }
+                if batch.isComplete { return true }
+                try await output.flush(to: &writer)
                 await store.waitForEntries(of: runID, beyond: position)
                 try Task.checkCancellation()
                 continue
             }
             // Entries go out in one write per batch unless slow streaming asks for one at a time:
             // a write per event would make the server, not the client, the bottleneck in benchmarks.
-            var pending = ByteBuffer()
             for entry in batch.entries {
                 if faults.isCutPoint(position), await store.claimCut(of: runID, at: position) {
-                    if entry.cutsMidMessage { pending.writeBytes(entry.bytes[..<entry.cutPoint]) }
-                    if pending.readableBytes > 0 { try await writer.write(pending) }
+                    if entry.cutsMidMessage { _ = try await output.add(entry.bytes[..<entry.cutPoint], flushingTo: &writer) }
+                    try await output.flush(to: &writer)
                     throw ConnectionDropped()
                 }
-                if faults.writeDelay > .zero {
-                    try await send(entry, to: &writer)
-                } else {
-                    pending.writeBytes(entry.bytes)
-                }
+                guard try await send(entry, into: &output, writer: &writer) else { return false }
                 position += 1
+                if faults.endEarly, firstResponse, entry.endsRun {
+                    try await output.flush(to: &writer)
+                    return false
+                }
             }
-            if pending.readableBytes > 0 { try await writer.write(pending) }
+            try await output.flush(to: &writer)
         }
-        try await writer.finish(nil)
     }
 
-    private func send(_ entry: LogEntry, to writer: inout any ResponseBodyWriter) async throws {
+    private func send(_ entry: LogEntry, into output: inout ResponseOutput, writer: inout any ResponseBodyWriter)
+        async throws -> Bool
+    {
         if faults.writeDelay > .zero { try await Task.sleep(for: faults.writeDelay) }
-        try await writer.write(ByteBuffer(bytes: entry.bytes))
+        return try await output.add(entry.bytes[...], flushingTo: &writer, now: faults.writeDelay > .zero)
+    }
+}
+
+/// The bytes a response has yet to write, and how many more it may write before the cut fault ends it.
+private struct ResponseOutput {
+    var pending = ByteBuffer()
+    var budget: Int?
+
+    /// Queues `bytes` (writing them at once when `now`); false when the budget ran out with them,
+    /// after writing what it allowed.
+    mutating func add(
+        _ bytes: some Collection<UInt8>, flushingTo writer: inout any ResponseBodyWriter, now: Bool = false
+    ) async throws -> Bool {
+        guard let left = budget else {
+            pending.writeBytes(bytes)
+            if now { try await flush(to: &writer) }
+            return true
+        }
+        pending.writeBytes(bytes.prefix(left))
+        budget = left - min(left, bytes.count)
+        if now || budget == 0 { try await flush(to: &writer) }
+        return left > bytes.count
+    }
+
+    mutating func flush(to writer: inout any ResponseBodyWriter) async throws {
+        guard pending.readableBytes > 0 else { return }
+        try await writer.write(pending)
+        pending.clear()
     }
 }

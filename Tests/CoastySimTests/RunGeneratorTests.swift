@@ -25,8 +25,11 @@ import Testing
             let steps = data.filter { $0["event"] as? String == "step" }
             #expect(steps.count <= 60, "seed \(seed) run \(runID)")
             #expect(steps.compactMap { $0["step"] as? Int } == Array(stride(from: 1, through: steps.count, by: 1)))
-            let result = try #require(data.last?["result"] as? [String: Any], "seed \(seed) run \(runID)")
-            terminal.insert(data.last?["state"] as? String ?? "")
+            // A run ends with its result and its terminal state, in either order.
+            let ending = data.suffix(2)
+            let result = try #require(ending.compactMap { $0["result"] as? [String: Any] }.first, "seed \(seed) run \(runID)")
+            let endingState = try #require(ending.first { $0["event"] as? String == "state" }, "seed \(seed) run \(runID)")
+            terminal.insert(endingState["state"] as? String ?? "")
             if let error = result["error"] as? [String: Any], let code = error["code"] as? String {
                 errorCodes.insert(code)
             }
