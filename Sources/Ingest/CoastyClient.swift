@@ -58,13 +58,24 @@ package struct CoastyAPIError: Error, Sendable, Equatable, LocalizedError {
 package struct CoastyClient: Sendable {
     package let baseURL: String
     package let apiKey: String?
+    package let redirects: RedirectPolicy
     let http: HTTPClient
 
-    package init(baseURL: String, apiKey: String?, http: HTTPClient = .shared) {
+    /// A client of the API at `baseURL`; redirects are refused unless `redirects` allows same-origin ones.
+    package init(baseURL: String, apiKey: String?, redirects: RedirectPolicy = .refuse, http: HTTPClient = Self.http) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.apiKey = apiKey
+        self.redirects = redirects
         self.http = http
     }
+
+    /// The process-wide client for API calls: like `HTTPClient.shared`, but it leaves redirects to
+    /// `RedirectPolicy`, which never sends the key to another origin.
+    package static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = RedirectPolicy.clientRedirects
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     /// `POST /v1/runs`; returns the new run id and the API's answer.
     package func createRun(_ request: RunRequest) async throws -> (runID: String, response: JSONValue) {
@@ -80,7 +91,15 @@ package struct CoastyClient: Sendable {
 
     /// `POST /v1/runs/{id}/cancel` or `/resume`.
     package func control(_ action: RunAction, runID: String) async throws -> JSONValue {
-        try await call("POST", "/v1/runs/\(runID)/\(action.rawValue)", body: nil, expecting: [200, 202])
+        let path: String
+        do {
+            path = try RunPath.path(of: runID, "/\(action.rawValue)")
+        } catch {
+            throw CoastyAPIError(
+                request: "POST \(action.rawValue)", status: nil,
+                message: "run id \(String(reflecting: runID)) cannot be requested: \(error.problem)")
+        }
+        return try await call("POST", path, body: nil, expecting: [200, 202])
     }
 
     /// `GET /v1/machines`: the machine objects.
@@ -104,8 +123,10 @@ package struct CoastyClient: Sendable {
         let response: HTTPClientResponse
         let text: String
         do {
-            response = try await http.execute(request, timeout: .seconds(30))
+            response = try await redirects.execute(request, on: http, timeout: .seconds(30))
             text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        } catch let refused as RedirectRefused {
+            throw CoastyAPIError(request: name, status: refused.status, message: refused.message)
         } catch {
             throw CoastyAPIError(request: name, status: nil, message: "\(error)")
         }

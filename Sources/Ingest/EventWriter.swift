@@ -10,9 +10,11 @@ import Ledger
 package actor EventWriter {
     private let store: any EventStore
     private let maxPending: Int
+    private let maxPendingBytes: Int
     private var pending: [RunBatch] = []
     private var pendingIndex: [String: Int] = [:]
     private var pendingCount = 0
+    private var pendingBytes = 0
     /// The write under way and the batches it holds (queued again if it fails).
     private var writing: (task: Task<AppendOutcome, any Error>, batches: [RunBatch])?
     /// What every write so far stored.
@@ -23,17 +25,23 @@ package actor EventWriter {
     /// it touches, so with many streams at once larger batches keep that cost per event low.
     package static func batchSize(streams: Int) -> Int { max(20_000, 50 * streams) }
 
-    /// A writer that starts a write once `maxPending` events are waiting (and whenever flushed).
-    package init(store: any EventStore, maxPending: Int = 20_000) {
+    /// The bytes of event data gathered per transaction at most: large messages (a stream may
+    /// carry many of several MiB) are written before they add up, so memory is bounded in bytes too.
+    package static let defaultMaxPendingBytes = 32 << 20
+
+    /// A writer that starts a write once `maxPending` events or `maxPendingBytes` bytes of data are
+    /// waiting (and whenever flushed).
+    package init(store: any EventStore, maxPending: Int = 20_000, maxPendingBytes: Int = defaultMaxPendingBytes) {
         self.store = store
         self.maxPending = maxPending
+        self.maxPendingBytes = maxPendingBytes
     }
 
     /// Queues `events` of `runID` (in stream order) and starts a write when enough are waiting;
     /// while the write before it is still under way, waits for it first.
     package func submit(_ events: [RawEvent], of runID: String) async throws {
         queue(events, of: runID)
-        if pendingCount >= maxPending { try await startWrite() }
+        if pendingCount >= maxPending || pendingBytes >= maxPendingBytes { try await startWrite() }
     }
 
     /// Stores everything queued so far; returns once it is written. On failure the events that
@@ -52,6 +60,7 @@ package actor EventWriter {
             pending.append(RunBatch(runID: runID, events: events))
         }
         pendingCount += events.count
+        pendingBytes += events.reduce(0) { $0 + $1.data.utf8.count }
     }
 
     /// Hands everything queued to a write of its own, once the write before it has finished.
@@ -62,6 +71,7 @@ package actor EventWriter {
         pending.removeAll(keepingCapacity: true)
         pendingIndex.removeAll(keepingCapacity: true)
         pendingCount = 0
+        pendingBytes = 0
         writing = (Task.detached { [store] in try await store.append(batches) }, batches)
     }
 
@@ -82,6 +92,7 @@ package actor EventWriter {
                     pending.removeAll()
                     pendingIndex.removeAll()
                     pendingCount = 0
+                    pendingBytes = 0
                     for batch in current.batches + newer { queue(batch.events, of: batch.runID) }
                 }
                 throw error

@@ -13,11 +13,15 @@ package enum IngestError: Error, Sendable, Equatable, LocalizedError {
     case storage(runID: String, reason: String)
     /// The server sent a message larger than `SSEParser.messageLimit`; the stream was stopped.
     case messageTooLarge(runID: String, bytes: Int)
+    /// The server answered with a redirect that was not followed (see `RedirectPolicy`).
+    case redirected(runID: String, RedirectRefused)
+    /// The run id cannot be put into a request (see `RunPath`).
+    case invalidRunID(runID: String, problem: String)
 
     package var runID: String {
         switch self {
         case let .rejected(runID, _, _), let .unreachable(runID, _, _), let .storage(runID, _),
-            let .messageTooLarge(runID, _):
+            let .messageTooLarge(runID, _), let .redirected(runID, _), let .invalidRunID(runID, _):
             runID
         }
     }
@@ -40,6 +44,10 @@ package enum IngestError: Error, Sendable, Equatable, LocalizedError {
         case let .messageTooLarge(runID, bytes):
             return "run \(runID): the server sent a message of more than \(bytes / (1 << 20)) MiB without ending it "
                 + "(limit \(SSEParser.messageLimit >> 20) MiB); the events before it are kept"
+        case let .redirected(runID, refused):
+            return "run \(runID): \(refused.message)"
+        case let .invalidRunID(runID, problem):
+            return "run id \(String(reflecting: runID)) cannot be requested: \(problem)"
         }
     }
 }

@@ -19,6 +19,11 @@ package struct IngestOptions: Sendable {
     package var backoff = Backoff()
     /// A stream silent for this long is dropped and resumed.
     package var readTimeout: Duration = .seconds(120)
+    /// After a run's terminal event, a stream silent this long (keep-alives aside) is closed and
+    /// the run's end confirmed by one resume.
+    package var confirmIdle: Duration = .seconds(3)
+    /// Whether redirects are followed (only within the base URL's origin) or refused.
+    package var redirects = RedirectPolicy.refuse
     package var connectTimeout: Duration = .seconds(5)
     /// How often queued events are written even when few are waiting: the most a received event
     /// waits to be stored. Long enough that, with a thousand streams, writes stay large (each
@@ -37,6 +42,8 @@ package final class IngestCounters: Sendable {
     package let runsDone = Atomic<Int>(0)
     package let runsFailed = Atomic<Int>(0)
     package let reconnects = Atomic<Int>(0)
+    /// Messages refused (not valid UTF-8) and kept aside.
+    package let refused = Atomic<Int>(0)
 
     package init() {}
 }
@@ -75,6 +82,7 @@ package struct IngestSession: Sendable {
             idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, options.concurrency))
         // Our own backoff decides when to try again, bounded by `maxAttempts`.
         configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.redirectConfiguration = RedirectPolicy.clientRedirects
         // Every stream holds a read buffer in flight, one in the response body and a parsed chunk
         // waiting for the writer, so the read size bounds memory per stream: large reads for a few
         // streams, 4 KiB ones when a thousand stream at once (measured: 1,000 streams peak at
@@ -105,7 +113,7 @@ package struct IngestSession: Sendable {
                 group.addTask {
                     let outcome = try? await streamer.run()
                     if let outcome {
-                        if outcome.error == nil {
+                        if outcome.complete {
                             counters.runsDone.add(1, ordering: .relaxed)
                         } else {
                             counters.runsFailed.add(1, ordering: .relaxed)

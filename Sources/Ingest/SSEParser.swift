@@ -9,7 +9,8 @@ import Foundation
 package struct SSEMessage: Sendable, Equatable {
     /// The `event` field, "message" when absent or empty.
     package var type: String
-    /// The `data` lines joined with "\n", decoded as UTF-8 (invalid bytes become U+FFFD).
+    /// The `data` lines joined with "\n", decoded as UTF-8 (invalid bytes become U+FFFD, and
+    /// `invalidUTF8` says so).
     package var data: String
     /// The stream's last event id when this message was dispatched (it persists across messages).
     package var lastEventID: String
@@ -19,13 +20,32 @@ package struct SSEMessage: Sendable, Equatable {
     /// The 1-based line number of the first field line of the message's block (comments before
     /// it are not counted as part of the block), for `file:line` diagnostics.
     package var line: Int
+    /// Set when a field of the message was not valid UTF-8: `data` and `type` then hold U+FFFD in
+    /// place of the bad bytes, so a reader must refuse the message rather than store it altered.
+    package var invalidUTF8: InvalidUTF8?
 
-    package init(type: String, data: String, lastEventID: String, hasOwnID: Bool, line: Int) {
+    package init(
+        type: String, data: String, lastEventID: String, hasOwnID: Bool, line: Int, invalidUTF8: InvalidUTF8? = nil
+    ) {
         self.type = type
         self.data = data
         self.lastEventID = lastEventID
         self.hasOwnID = hasOwnID
         self.line = line
+        self.invalidUTF8 = invalidUTF8
+    }
+}
+
+/// What was not valid UTF-8 in a message, and its data exactly as received.
+package struct InvalidUTF8: Sendable, Equatable {
+    /// The first field whose value was not valid UTF-8: `data`, `event` or `id`.
+    package var field: String
+    /// The `data` lines' bytes joined with LF, as received.
+    package var data: [UInt8]
+
+    package init(field: String, data: [UInt8]) {
+        self.field = field
+        self.data = data
     }
 }
 
@@ -46,11 +66,16 @@ package struct SSEParser: Sendable {
     private var carry: [UInt8] = []
     /// The `data` values read so far, joined with LF. Each value is decoded on its own: line ends
     /// are ASCII and end any malformed UTF-8 sequence, so this equals decoding the joined bytes.
+    /// A message with bytes that are not UTF-8 is marked (`invalidUTF8`), never silently repaired.
     private var data = ""
     /// Whether a `data` line was read: the WHATWG data buffer is not empty.
     private var hasData = false
     private var eventType = ""
     private var hasOwnID = false
+    /// The first field of the message being read that was not valid UTF-8.
+    private var invalidField: String?
+    /// The data bytes as received, kept from the first data line that was not valid UTF-8 on.
+    private var rawData: [UInt8]?
     /// The previous chunk ended with CR, so an LF starting this one ends no further line.
     private var skipLF = false
     /// Lines ended so far.
@@ -186,7 +211,13 @@ package struct SSEParser: Sendable {
             field = line
         }
         if Self.is(field, "data") {
-            let text = String(decoding: value, as: UTF8.self)
+            let (text, valid) = decode(value, field: "data")
+            if rawData != nil || !valid {
+                var bytes = rawData ?? (hasData ? Array(data.utf8) : [])
+                if hasData { bytes.append(0x0A) }
+                bytes.append(contentsOf: value)
+                rawData = bytes
+            }
             if hasData {
                 data += "\n"
                 data += text
@@ -195,14 +226,24 @@ package struct SSEParser: Sendable {
                 hasData = true
             }
         } else if Self.is(field, "event") {
-            eventType = String(decoding: value, as: UTF8.self)
+            eventType = decode(value, field: "event").text
         } else if Self.is(field, "id") {
             guard !value.contains(0) else { return }
-            lastEventID = String(decoding: value, as: UTF8.self)
+            lastEventID = decode(value, field: "id").text
             hasOwnID = !value.isEmpty
         } else if Self.is(field, "retry") {
             if let milliseconds = Self.digits(value) { reconnectionTime = milliseconds }
         }
+    }
+
+    /// The value as text. Bytes that are not valid UTF-8 become U+FFFD, and the message notes the
+    /// field so that it is refused instead of stored altered.
+    private mutating func decode(_ value: UnsafeRawBufferPointer, field: String) -> (text: String, valid: Bool) {
+        let decoded = value.withMemoryRebound(to: UInt8.self) { bytes in
+            String(validating: bytes, as: UTF8.self).map { ($0, true) } ?? (String(decoding: bytes, as: UTF8.self), false)
+        }
+        if !decoded.1 { invalidField = invalidField ?? field }
+        return decoded
     }
 
     /// Dispatches the buffered message, if it has data, and resets the buffers for the next one.
@@ -213,15 +254,19 @@ package struct SSEParser: Sendable {
             // No data: nothing is dispatched, the type resets, and an id read here stays the
             // next message's own id (an id-only block).
             eventType = ""
+            invalidField = nil
             return
         }
         let message = SSEMessage(
             type: eventType.isEmpty ? "message" : eventType, data: data, lastEventID: lastEventID,
-            hasOwnID: hasOwnID, line: line)
+            hasOwnID: hasOwnID, line: line,
+            invalidUTF8: invalidField.map { InvalidUTF8(field: $0, data: rawData ?? Array(data.utf8)) })
         data = ""
         hasData = false
         eventType = ""
         hasOwnID = false
+        invalidField = nil
+        rawData = nil
         try onMessage(message)
     }
 

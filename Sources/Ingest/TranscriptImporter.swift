@@ -10,6 +10,8 @@ package struct TranscriptImport: Sendable, Equatable {
     package var outcome = AppendOutcome()
     package var messages = 0
     package var bytes = 0
+    /// Lines of messages refused because a field was not valid UTF-8; kept aside (`verify` lists them).
+    package var refusedLines: [Int] = []
     /// Lines (1-based) of messages whose data is not JSON; they are stored raw all the same.
     package var invalidJSONLines: [Int] = []
     /// The line where a final message began that no blank line ended; it was not dispatched or stored.
@@ -42,8 +44,7 @@ package struct TranscriptImporter: Sendable {
         defer { if descriptor != STDIN_FILENO { close(descriptor) } }
 
         var result = TranscriptImport()
-        var parser = SSEParser()
-        var keyer = EventKeyer()
+        var decoder = StreamDecoder(runID: runID, checksJSON: true)
         var pending: [RawEvent] = []
         pending.reserveCapacity(batchSize)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
@@ -67,24 +68,24 @@ package struct TranscriptImporter: Sendable {
             if count == 0 { break }
             result.bytes += count
             let receivedAt = UTCTime.now()
-            try parser.parse(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) { message in
-                result.messages += 1
-                if !JSONValue.isValid(message.data) { result.invalidJSONLines.append(message.line) }
-                pending.append(
-                    RawEvent(
-                        eventID: keyer.key(for: message), type: message.type, data: message.data,
-                        receivedAt: receivedAt, resumeID: message.lastEventID))
+            let chunk = decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), receivedAt: receivedAt)
+            result.messages += chunk.messages
+            result.invalidJSONLines += chunk.invalidJSONLines
+            pending += chunk.events
+            if !chunk.refused.isEmpty {
+                result.refusedLines += chunk.refusedLines
+                try await store.keepRefused(chunk.refused)
             }
             if pending.count >= batchSize { try await flush() }
-            if parser.pendingBytes > SSEParser.messageLimit {
+            if decoder.isOverMessageLimit {
                 try await flush()
                 throw TranscriptError(
                     path: path,
-                    reason: "line \(parser.pendingLine): a message of more than \(SSEParser.messageLimit >> 20) MiB "
+                    reason: "line \(decoder.parser.pendingLine): a message of more than \(SSEParser.messageLimit >> 20) MiB "
                         + "without a blank line to end it; the \(result.messages) messages before it are kept")
             }
         }
-        result.unterminatedMessageLine = parser.finish()
+        result.unterminatedMessageLine = decoder.finish()
         try await flush()
         return result
     }

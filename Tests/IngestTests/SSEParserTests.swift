@@ -326,6 +326,17 @@ func parse(_ text: String, lastEventID: String = "") -> Parsed {
         }
     }
 
+    @Test func aMessageWithBytesThatAreNotUTF8IsMarkedWithItsDataAsReceived() {
+        let bytes: [UInt8] = Array("id: 7\ndata: ok\ndata: bad ".utf8) + [0xC3, 0x28] + Array("\n\ndata: fine\n\n".utf8)
+        let messages = parse(bytes: bytes).messages
+        #expect(messages.count == 2)
+        #expect(messages[0].invalidUTF8 == InvalidUTF8(field: "data", data: Array("ok\nbad ".utf8) + [0xC3, 0x28]))
+        #expect(messages[0].data == "ok\nbad \u{FFFD}(")
+        #expect(messages[1].invalidUTF8 == nil, "the mark belongs to one message")
+        let badType = parse(bytes: Array("event: x".utf8) + [0xFF] + Array("\ndata: {}\n\n".utf8)).messages
+        #expect(badType.first?.invalidUTF8 == InvalidUTF8(field: "event", data: Array("{}".utf8)))
+    }
+
     @Test func parserAgreesWithAPlainReadingOfTheWHATWGAlgorithm() {
         let seed = testSeed()
         var random = SplitMix(seed: seed)
@@ -398,71 +409,80 @@ func randomStream(_ random: inout SplitMix) -> (bytes: [UInt8], blocks: [[UInt8]
 
 // MARK: - Reference
 
-/// The WHATWG algorithm read literally over decoded text, slow and obvious: decode with BOM
-/// removal, split into lines at CRLF, CR or LF, then process each line. It works on Unicode
-/// scalars, not Characters, so grapheme clustering cannot merge a colon or line end with its
-/// neighbours.
+/// The WHATWG algorithm read literally, slow and obvious: BOM removal, lines split at CRLF, CR or
+/// LF, then each line processed. Field values are kept as bytes and decoded when used, so a
+/// message with a value that is not valid UTF-8 is marked (`invalidUTF8`, with its data bytes).
 func referenceParse(_ bytes: [UInt8]) -> Parsed {
-    typealias Text = String.UnicodeScalarView
     let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
-    var lines: [Text] = []
-    var current = Text()
+    var lines: [[UInt8]] = []
+    var current: [UInt8] = []
     var previousWasCR = false
-    for scalar in String(decoding: body, as: UTF8.self).unicodeScalars {
-        defer { previousWasCR = scalar == "\r" }
-        if scalar == "\n", previousWasCR { continue }
-        if scalar == "\n" || scalar == "\r" {
+    for byte in body {
+        defer { previousWasCR = byte == 0x0D }
+        if byte == 0x0A, previousWasCR { continue }
+        if byte == 0x0A || byte == 0x0D {
             lines.append(current)
-            current = Text()
+            current = []
         } else {
-            current.append(scalar)
+            current.append(byte)
         }
     }
+    func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+    func valid(_ bytes: [UInt8]) -> Bool { String(validating: bytes, as: UTF8.self) != nil }
     var result = Parsed(messages: [], pending: nil, lastEventID: "", reconnectionTime: nil)
-    var data = Text()
-    var type = Text()
+    var data: [UInt8] = []
+    var hasData = false
+    var type: [UInt8] = []
     var ownID = false
+    var invalidField: String?
     var blockLine = 0
+    let colon = UInt8(ascii: ":")
     for (index, line) in lines.enumerated() {
         if line.isEmpty {
-            if !data.isEmpty {
+            if hasData {
                 data.removeLast()
                 result.messages.append(
                     SSEMessage(
-                        type: type.isEmpty ? "message" : String(type), data: String(data),
-                        lastEventID: result.lastEventID, hasOwnID: ownID, line: blockLine))
+                        type: type.isEmpty ? "message" : text(type), data: text(data),
+                        lastEventID: result.lastEventID, hasOwnID: ownID, line: blockLine,
+                        invalidUTF8: invalidField.map { InvalidUTF8(field: $0, data: data) }))
                 ownID = false
             }
-            data = Text()
-            type = Text()
+            data = []
+            hasData = false
+            type = []
+            invalidField = nil
             blockLine = 0
             continue
         }
-        if line.first == ":" { continue }
+        if line.first == colon { continue }
         if blockLine == 0 { blockLine = index + 1 }
         var field = line
-        var value = Text()
-        if let colon = line.firstIndex(of: ":") {
-            field = Text(line[..<colon])
-            value = Text(line[line.index(after: colon)...])
-            if value.first == " " { value.removeFirst() }
+        var value: [UInt8] = []
+        if let at = line.firstIndex(of: colon) {
+            field = Array(line[..<at])
+            value = Array(line[(at + 1)...])
+            if value.first == UInt8(ascii: " ") { value.removeFirst() }
         }
-        switch Array(field) {
-        case Array("data".unicodeScalars):
-            data.append(contentsOf: value)
-            data.append("\n")
-        case Array("event".unicodeScalars):
+        switch text(field) {
+        case "data":
+            if !valid(value) { invalidField = invalidField ?? "data" }
+            data += value + [0x0A]
+            hasData = true
+        case "event":
+            if !valid(value) { invalidField = invalidField ?? "event" }
             type = value
-        case Array("id".unicodeScalars) where !value.contains("\0"):
-            result.lastEventID = String(value)
+        case "id" where !value.contains(0):
+            if !valid(value) { invalidField = invalidField ?? "id" }
+            result.lastEventID = text(value)
             ownID = !value.isEmpty
-        case Array("retry".unicodeScalars) where !value.isEmpty && value.allSatisfy({ ("0"..."9").contains($0) }):
-            result.reconnectionTime = Int(String(value)) ?? result.reconnectionTime
+        case "retry" where !value.isEmpty && value.allSatisfy({ (0x30...0x39).contains($0) }):
+            result.reconnectionTime = Int(text(value)) ?? result.reconnectionTime
         default:
             break
         }
     }
-    let cutLine = !current.isEmpty && current.first != ":"
+    let cutLine = !current.isEmpty && current.first != colon
     result.pending = blockLine > 0 ? blockLine : cutLine ? lines.count + 1 : nil
     return result
 }
