@@ -89,7 +89,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerTests",
-            dependencies: ["Ledger", "LedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Ledger", "LedgerTestSupport", "Query", .product(name: "GRDB", package: "GRDB.swift")],
             // Stores and transcripts the tests read by path.
             exclude: ["Fixtures"]
         ),
@@ -106,7 +106,10 @@ let package = Package(
         ),
         .testTarget(
             name: "IngestTests",
-            dependencies: ["Ingest", "Ledger", "LedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Ingest", "Ledger", "LedgerTestSupport", "CoastySim", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "CoastySimTests",

@@ -23,10 +23,11 @@ package enum CannedReports {
     /// The terminal states `failures` and `runs --failed` cover.
     package static let failedStates = ["failed", "cancelled", "timed_out"]
 
-    /// `ledgerctl runs`: runs matching the filters (`window` on the first event's time), ordered by
-    /// their first event's time, then run id.
+    /// `ledgerctl runs`: runs matching the filters (`window` on the first event's time; `openOnly`:
+    /// those whose stream is not confirmed complete), ordered by their first event's time, then run id.
     package static func runs(
-        state: String? = nil, machine: String? = nil, window: TimeWindow = .all, failedOnly: Bool = false
+        state: String? = nil, machine: String? = nil, window: TimeWindow = .all, failedOnly: Bool = false,
+        openOnly: Bool = false
     )
         -> String
     {
@@ -34,10 +35,11 @@ package enum CannedReports {
         if let state { stages.append("where state == \(literal(state))") }
         if let machine { stages.append("where machine_id == \(literal(machine))") }
         if failedOnly { stages.append("where state in (\(failedStates.map(literal).joined(separator: ", ")))") }
+        if openOnly { stages.append("where not complete") }
         stages += [
             "sort by first_event_at asc, run_id asc",
             "project run_id, state, machine_id, task, steps, cost_usd, started_at, ended_at, duration_s, "
-                + "failure_reason, events",
+                + "failure_reason, events, complete",
         ]
         return pipeline("runs", stages)
     }
@@ -55,7 +57,8 @@ package enum CannedReports {
 
     /// `ledgerctl cost`: spend per group, counting the steps whose own time is in `window`.
     /// By day: ordered by date. Otherwise by cost, highest first, then key, unknown keys last.
-    /// Without a window (and not by day) it reads the runs' totals instead of every step.
+    /// Without a window (and not by day) it reads the runs' totals instead of every step, runs
+    /// without steps included; otherwise `runsWithoutSteps(by:window:)` adds those.
     package static func cost(by grouping: CostGrouping, window: TimeWindow = .all) -> String {
         let order = "sort by cost_usd desc, key asc nulls last"
         if grouping != .day, window == .all {
@@ -63,7 +66,6 @@ package enum CannedReports {
             return pipeline(
                 "runs",
                 [
-                    "where steps > 0",
                     "summarize runs = count(), steps = sum(steps), cost_usd = sum(cost_usd) by key = \(key)", order,
                 ])
         }
@@ -80,6 +82,27 @@ package enum CannedReports {
             window.stages(on: "at") + [
                 "summarize runs = dcount(run_id), steps = count(), cost_usd = sum(price_usd) by key = \(key)",
                 grouping == .day ? "sort by key asc" : order,
+            ])
+    }
+
+    /// The runs without steps that `cost(by:window:)` cannot see when it reads the steps source,
+    /// grouped like it (by day, on the day the run started; `window` on the run's first event), or
+    /// nil when it reads the runs source and counts them itself. `CostReport` merges the two.
+    package static func runsWithoutSteps(by grouping: CostGrouping, window: TimeWindow = .all) -> String? {
+        guard grouping == .day || window != .all else { return nil }
+        let key: String =
+            switch grouping {
+            case .day: "day(first_event_at)"
+            case .run: "run_id"
+            case .machine: "machine_id"
+            case .state: "state"
+            case .task: "task"
+            }
+        return pipeline(
+            "runs",
+            window.stages(on: "first_event_at") + [
+                "where steps == 0",
+                "summarize runs = count(), steps = sum(steps), cost_usd = sum(cost_usd) by key = \(key)",
             ])
     }
 

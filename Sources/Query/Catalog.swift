@@ -103,8 +103,17 @@ package enum Catalog {
                 summary: "its result stated other steps than seen"),
             Column(name: "events", type: .int, sql: "r.event_count", summary: "events stored"),
             Column(name: "last_event_id", type: .string, sql: "r.last_event_id", summary: "its last event's id"),
+            Column(
+                name: "complete", type: .bool, sql: "(rc.completed_at IS NOT NULL)", joins: [streamOfRun],
+                summary: "its stream was confirmed complete: a resume after its last event brought nothing new"),
+            Column(
+                name: "completed_at", type: .timestamp, sql: "rc.completed_at", joins: [streamOfRun],
+                summary: "when its stream was confirmed complete (null: still open)"),
         ],
         summary: "one row per run")
+
+    /// The stream row of a run, for the completion columns of `runs`.
+    private static let streamOfRun = "JOIN streams rc ON rc.run_key = r.run_key"
 
     static let steps = Source(
         name: "steps", relation: "steps st",

@@ -12,20 +12,7 @@ import Testing
 
 /// What Ledger must hold for a run whose server log is `log`: keys by design.md's rule.
 func expectedEvents(_ log: [SimEvent]) -> [(key: String, type: String, data: String)] {
-    var lastID = ""
-    var idless = 0
-    return log.map { event in
-        let key: String
-        if let id = event.id {
-            lastID = id
-            idless = 0
-            key = id
-        } else {
-            idless += 1
-            key = "\(lastID)#\(idless)"
-        }
-        return (key, event.type ?? "message", event.data)
-    }
+    StreamKeys.expected(log.map { ($0.id, $0.type, $0.data) })
 }
 
 /// Checks that every run's stored events equal the simulator's log exactly.
@@ -96,6 +83,60 @@ func expectStoreMatches(_ sim: CoastySim, runs: [String], store: any EventStore)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stderr.contains(" 0 new events"), "\(again.stderr)")
         try await expectStoreMatches(sim, runs: runs, db: db)
+    }
+
+    @Test func runsCutRightAfterTheirTerminalEventStillArriveWhole() async throws {
+        var faults = hostileFaults
+        faults.endEarly = true
+        let (sim, url, runs) = try await startSim(runs: 100, faults: faults, seed: 16)
+        defer { Task { await sim.stop() } }
+        let result = try await ledgerctl([
+            "ingest", "--runs-file", try runsFile(runs), "--base-url", url.absoluteString,
+            "--api-key", sim.configuration.apiKey, "--db", db, "--concurrency", "16",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        try await expectStoreMatches(sim, runs: runs, db: db)
+        let open = try await ledgerctl(["runs", "--open", "--format", "json", "--db", db])
+        #expect(open.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]", "\(open.stdout)")
+        let listed = try await ledgerctl(["runs", "--format", "csv", "--db", db])
+        let rows = listed.stdout.split(separator: "\n").dropFirst()
+        #expect(rows.count == 100 && rows.allSatisfy { $0.hasSuffix(",true") }, "\(listed.stdout)")
+        let verify = try await ledgerctl(["verify", "--db", db])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        #expect(!verify.stderr.contains("open"), "\(verify.stderr)")
+    }
+
+    @Test func ingestOpenFinishesEveryRunAKilledIngestLeftOpen() async throws {
+        var faults = hostileFaults
+        faults.writeDelay = .milliseconds(20)
+        faults.endEarly = true
+        let (sim, url, runs) = try await startSim(runs: 30, faults: faults, seed: 17)
+        defer { Task { await sim.stop() } }
+        let store = try LedgerStore(path: db)
+        let (process, _, _) = try startLedgerctl([
+            "ingest", "--runs-file", try runsFile(runs), "--base-url", url.absoluteString,
+            "--api-key", sim.configuration.apiKey, "--db", db, "--concurrency", "30",
+        ])
+        let deadline = ContinuousClock.now + .seconds(60)
+        while process.isRunning, ContinuousClock.now < deadline {
+            if let streams = try? store.streams(), streams.count == runs.count, streams.reduce(0, { $0 + $1.eventCount }) > 100 {
+                break
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let before = try await ledgerctl(["verify", "--db", db])
+        #expect(before.status == 0 && before.stderr.contains("runs open"), "\(before.stderr)")
+        let listed = try await ledgerctl(["runs", "--open", "--format", "csv", "--db", db])
+        #expect(listed.stdout.split(separator: "\n").count > 1, "\(listed.stdout)")
+
+        let resumed = try await ledgerctl([
+            "ingest", "--open", "--base-url", url.absoluteString, "--api-key", sim.configuration.apiKey, "--db", db,
+        ])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        try await expectStoreMatches(sim, runs: runs, db: db)
+        #expect(try store.streams().allSatisfy(\.isComplete))
     }
 
     /// The stores ingest is tested against: the SQLite file, and PostgreSQL when a server is given.

@@ -7,6 +7,7 @@
 import Foundation
 import Ledger
 import LedgerTestSupport
+import Query
 import Testing
 
 @Suite struct EventStoreContractTests {
@@ -195,5 +196,26 @@ import Testing
         #expect(report.problems.first?.runID == "run-a")
         #expect(report.problems.first?.eventID == "7")
         #expect(report.problems.first?.position == 7)
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func aRunConfirmedCompleteStaysSoUntilItsStreamBringsANewEvent(_ backend: StoreBackend) async throws {
+        let store = try await backend.makeLocation().open()
+        try await store.append([RunBatch(runID: "run-a", events: (1...3).map { stepEvent($0) })])
+        #expect(try await store.stream(of: "run-a")?.isComplete == false)
+        #expect(try await store.markComplete("run-a", eventCount: 2, at: 77) == false, "a stale count marks nothing")
+        #expect(try await store.markComplete("run-a", eventCount: 3, at: 77))
+        #expect(try await store.stream(of: "run-a")?.completedAt == 77)
+        let complete = try QueryLanguage.compile("runs | project run_id, complete, completed_at", for: store.engine)
+        #expect(try await store.rows(of: complete).rows == [[.text("run-a"), .integer(1), .integer(77)]])
+
+        try await store.append([RunBatch(runID: "run-a", events: [stepEvent(3)])])
+        let note = RawEvent.annotation(eventID: "ledger:note", type: "ledger.operator", data: "{}", receivedAt: 80)
+        try await store.append([RunBatch(runID: "run-a", events: [note])])
+        #expect(try await store.stream(of: "run-a")?.isComplete == true, "duplicates and annotations keep it complete")
+
+        try await store.append([RunBatch(runID: "run-a", events: [stepEvent(4)])])
+        #expect(try await store.stream(of: "run-a")?.isComplete == false, "a new event opens it again")
+        #expect(try await store.rows(of: complete).rows == [[.text("run-a"), .integer(0), .null]])
     }
 }

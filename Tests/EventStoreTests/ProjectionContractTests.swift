@@ -45,7 +45,7 @@ import Testing
         let query = try QueryLanguage.compile("runs | project run_id, events, steps, cost_usd", for: store.engine)
         var appended: [RawEvent] = []
         for event in run.events {
-            try await store.append([RunBatch(runID: run.runID, events: [event])])
+            _ = try await store.append([RunBatch(runID: run.runID, events: [event])])
             appended.append(event)
             let row = try await store.rows(of: query).rows
             let steps = appended.filter { $0.type == "step" }.count
@@ -158,6 +158,41 @@ private final class ProgressLog: @unchecked Sendable {
 
 @Suite(.enabled(if: TestPostgres.serverURL != nil, "needs LEDGER_TEST_POSTGRES"))
 struct PostgresProjectionCatchUpTests {
+    @Test(arguments: StoreBackend.available)
+    func runsWithoutStepsCountInEveryCostGroupAndInFailures(_ backend: StoreBackend) async throws {
+        let store = try await backend.makeLocation().open()
+        var worked = RunScript(start: "2026-11-02T09:00:00Z")
+        worked.state("queued", #""machine_id":"m-1","task":"refund""#)
+        worked.state("running")
+        worked.step(1)
+        worked.state("succeeded")
+        worked.result("succeeded", steps: 1)
+        var rejected = RunScript(start: "2026-11-03T09:00:00Z")
+        rejected.state("queued", #""machine_id":"m-2","task":"audit""#)
+        rejected.state("failed")
+        rejected.result("failed", steps: 0, error: #"{"code":"verifier_rejected","message":"no"}"#)
+        _ = try await store.append([
+            RunBatch(runID: "run-worked", events: worked.events), RunBatch(runID: "run-rejected", events: rejected.events),
+        ])
+        let windowed = TimeWindow(since: UTCTime.parse("2026-11-01T00:00:00Z"), until: UTCTime.parse("2026-11-05T00:00:00Z"))
+        for window in [TimeWindow.all, windowed] {
+            for grouping in CostGrouping.allCases {
+                let rows = try await store.costRows(by: grouping, window: window).rows
+                #expect(rows.reduce(0) { $0 + (Self.integer($1[1])) } == 2, "\(grouping): \(rows)")
+                let zero = rows.filter { Self.integer($0[2]) == 0 }
+                #expect(zero.count == 1 && Self.integer(zero[0][3]) == 0, "\(grouping) \(window): \(rows)")
+            }
+        }
+        let byRun = try await store.costRows(by: .run).rows
+        #expect(byRun.last == [.text("run-rejected"), .integer(1), .integer(0), .integer(0)])
+        let byDay = try await store.costRows(by: .day).rows.map { $0[0] }
+        #expect(byDay.count == 2, "the zero-step run counts on the day it started: \(byDay)")
+        let failures = try await store.rows(of: QueryLanguage.compile(CannedReports.failures(), for: store.engine)).rows
+        #expect(failures == [[.text("verifier_rejected"), .integer(1), .integer(0), .integer(0)]])
+    }
+
+    private static func integer(_ value: SQLValue) -> Int64 { if case .integer(let number) = value { number } else { 0 } }
+
     @Test func runsWithoutProjectionRowsAreProjectedByTheNextAppendOrRead() async throws {
         let location = try await StoreBackend.postgres.makeLocation()
         let store = try await location.open()

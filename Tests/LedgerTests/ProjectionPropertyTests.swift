@@ -5,6 +5,7 @@
 import Foundation
 import Ledger
 import LedgerTestSupport
+import Query
 import Testing
 
 @Suite struct ProjectionPropertyTests {
@@ -13,7 +14,7 @@ import Testing
     init() throws { scratch = try ScratchDirectory() }
 
     @Test(arguments: 0..<30)
-    func chunkedDeliveryAgreesWithOnePassRebuildAndOracle(iteration: Int) throws {
+    func chunkedDeliveryAgreesWithOnePassRebuildAndOracle(iteration: Int) async throws {
         let seed = 0xC0A5_7000 + UInt64(iteration)
         var random = SplitMix(seed: seed)
         let runs = (0..<random.int(in: 1...6)).map { index in
@@ -67,6 +68,27 @@ import Testing
             #expect(row.machineID == expected.machineID, "seed \(seed) \(run.id): machine")
             #expect(row.events == Int64(run.events.count), "seed \(seed) \(run.id): events")
         }
+        try await expectEveryRunCounted(runs.map { Oracle(events: $0.events, prices: prices) }, in: chunked, seed: seed)
+    }
+
+    /// Every run counts in the cost groups, zero-step runs included: by run, machine, state and task
+    /// the `runs` column adds up to the number of runs; by day a run counts on each day it took
+    /// steps, and a run without steps on the day it started. Steps and cost add up in every grouping,
+    /// and the failure reasons' runs to the failed runs.
+    private func expectEveryRunCounted(_ oracles: [Oracle], in store: LedgerStore, seed: UInt64) async throws {
+        func integer(_ value: SQLValue) -> Int64 { if case .integer(let number) = value { number } else { 0 } }
+        for grouping in CostGrouping.allCases {
+            let rows = try await store.costRows(by: grouping).rows
+            let runs = rows.reduce(0) { $0 + integer($1[1]) }
+            let expected = grouping == .day ? oracles.reduce(0) { $0 + max(1, Int64($1.stepDays.count)) } : Int64(oracles.count)
+            #expect(runs == expected, "seed \(seed): runs by \(grouping)")
+            #expect(rows.reduce(0) { $0 + integer($1[2]) } == oracles.reduce(0) { $0 + $1.steps }, "seed \(seed): steps by \(grouping)")
+            #expect(rows.reduce(0) { $0 + integer($1[3]) } == oracles.reduce(0) { $0 + $1.costMicros }, "seed \(seed): cost by \(grouping)")
+        }
+        let failures = try await store.rows(of: QueryLanguage.compile(CannedReports.failures(), for: .sqlite)).rows
+        #expect(
+            failures.reduce(0) { $0 + integer($1[1]) } == oracles.filter { $0.failureReason != nil }.count,
+            "seed \(seed): failed runs")
     }
 
     /// Appends every run's events in random chunks of random runs per call, replaying earlier
@@ -120,7 +142,9 @@ private func randomRun(_ random: inout SplitMix, start: Int64) -> [RawEvent] {
     tick()
     script.state("running")
     var steps = 0
-    for number in 1...max(1, random.int(in: 0...8)) where random.int(in: 0...8) > 0 {
+    // One run in five takes no step at all (failed or cancelled before the first, say).
+    let planned = random.int(in: 0...4) == 0 ? 0 : max(1, random.int(in: 0...8))
+    for number in (0..<planned).map({ $0 + 1 }) where random.int(in: 0...8) > 0 {
         tick()
         steps += 1
         switch random.int(in: 0...9) {
@@ -163,6 +187,8 @@ private func randomRun(_ random: inout SplitMix, start: Int64) -> [RawEvent] {
 private struct Oracle {
     var steps: Int64 = 0
     var costMicros: Int64 = 0
+    /// The UTC days (since 1970) on which the run took steps.
+    var stepDays: Set<Int64> = []
     var state: String?
     var failureReason: String?
     var reportedSteps: Int64?
@@ -179,6 +205,7 @@ private struct Oracle {
             if machineID == nil { machineID = json?["machine_id"]?.stringValue }
             if type == "step" {
                 steps += 1
+                stepDays.insert(at >= 0 ? at / 86_400_000_000 : (at + 1) / 86_400_000_000 - 1)
                 costMicros += prices.filter { $0.from <= at }.max { $0.from < $1.from }?.micros ?? 50_000
             }
             if type == "result" {

@@ -101,9 +101,10 @@ import Testing
         #expect(money(days) == ["0.10", "0.44"])
     }
 
-    @Test func runsWithoutStepsAreNotInCost() throws {
+    @Test func runsWithoutStepsCountInCostWithNoStepsAndNoMoney() throws {
         try store.append(Array(RunScript.run(steps: 0).prefix(2)), to: "run-z")
-        #expect(try keys(cost(.run)).contains("run-z") == false)
+        let rows = try fixture.rows(CannedReports.cost(by: .run))
+        #expect(rows.contains { $0.first == "run-z" && $0[1] == "1" && $0[2] == "0" }, "\(rows)")
         #expect(try fixture.column("run_id", of: CannedReports.runs()).contains("run-z"))
     }
 

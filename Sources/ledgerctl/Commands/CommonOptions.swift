@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import Ingest
 import Ledger
 import LedgerPostgres
 
@@ -61,6 +62,16 @@ struct APIOptions: ParsableArguments {
 
     @Option(help: "The API key, sent as X-API-Key (default: $COASTY_API_KEY). Never printed or stored.")
     var apiKey: String?
+
+    @Flag(
+        help: """
+            Follow redirects, only within the origin of --base-url (same scheme, host and port); \
+            by default a redirect is an error. The API key is never sent to another origin.
+            """)
+    var followRedirects = false
+
+    /// How API requests treat redirects.
+    var redirects: RedirectPolicy { followRedirects ? .sameOrigin : .refuse }
 
     /// The base URL from the flag or the environment.
     func resolvedBaseURL() throws -> String {

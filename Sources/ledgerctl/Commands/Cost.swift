@@ -14,7 +14,9 @@ struct Cost: AsyncParsableCommand {
             Columns: key, runs, steps, cost_usd. Each step costs the price in force at the step's \
             own time (see `ledgerctl prices`); --since/--until count the steps whose time is in \
             the window (UTC), and runs is the number of runs with steps in the group. --by day \
-            keys are the UTC date of the step. Runs without steps do not appear. \
+            keys are the UTC date of the step. Runs without steps count too, with 0 steps and \
+            $0.00: by day on the day they started, and with --since/--until when they started \
+            in the window. \
             Ordering: --by day by date; otherwise by cost_usd, highest first, then key, with \
             unknown keys (null) last.
             --discrepancies lists instead the runs whose result states a step count other than \
@@ -38,9 +40,18 @@ struct Cost: AsyncParsableCommand {
 
     func run() async throws {
         let window = try window.window()
-        let query =
-            discrepancies ? CannedReports.discrepancies(window: window) : CannedReports.cost(by: by, window: window)
-        if showQuery { return print(query) }
-        output.print(try await QueryCommand.report(query, on: try await store.openStore()))
+        if discrepancies {
+            let query = CannedReports.discrepancies(window: window)
+            if showQuery { return print(query) }
+            return output.print(try await QueryCommand.report(query, on: try await store.openStore()))
+        }
+        if showQuery {
+            print(CannedReports.cost(by: by, window: window))
+            if let extra = CannedReports.runsWithoutSteps(by: by, window: window) {
+                print("\n# and the runs without steps, added to the groups above:\n" + extra)
+            }
+            return
+        }
+        output.print(Report(try await store.openStore().costRows(by: by, window: window)))
     }
 }

@@ -45,6 +45,15 @@ struct Import: AsyncParsableCommand {
                 printError("\(file): \(result.invalidJSONLines.count - 20) more events whose data is not JSON (stored raw)")
             }
         }
+        if !result.refusedLines.isEmpty {
+            problems = true
+            for line in result.refusedLines.prefix(20) {
+                printError("\(file):\(line): not valid UTF-8; refused and kept aside with its bytes as received (see `ledgerctl verify`)")
+            }
+            if result.refusedLines.count > 20 {
+                printError("\(file): \(result.refusedLines.count - 20) more messages refused as not valid UTF-8")
+            }
+        }
         if let line = result.unterminatedMessageLine {
             problems = true
             printError("\(file):\(line): the last message has no blank line after it; it was not dispatched or stored")

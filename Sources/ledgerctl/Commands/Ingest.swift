@@ -10,11 +10,15 @@ import Ledger
 struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
-        abstract: "Stream runs from the Coasty API into the store until each is terminal.",
+        abstract: "Stream runs from the Coasty API into the store until each is complete.",
         discussion: """
             Each run resumes from the last event the store holds (sent as Last-Event-ID), so \
             running ingest again, after a crash, a kill or a dropped connection, neither loses nor \
-            duplicates anything. 401, 403 and 404 end a run at once; other failures are retried \
+            duplicates anything. A run is complete once it is terminal and a resume after its last \
+            stored event brings nothing new: after the server ends a stream following a terminal \
+            event, ingest asks once more to confirm, and records the run as complete \
+            (`ledgerctl runs`, column complete). Runs already complete are not requested again. \
+            --open adds every run the store holds that is not complete. 401, 403 and 404 end a run at once; other failures are retried \
             with backoff, a bounded number of times in a row. The API key is never printed or stored.
             Exit status: 0 when every run reached its end, 1 when any failed or the ingest was interrupted.
             """
@@ -26,6 +30,9 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "A file of run ids, one per line (# starts a comment).")
     var runsFile: String?
 
+    @Flag(help: "Also every run the store holds whose stream is not confirmed complete (see `ledgerctl runs --open`).")
+    var open = false
+
     @OptionGroup var api: APIOptions
 
     @Option(help: "Runs streamed at once.")
@@ -34,22 +41,39 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "Failed attempts in a row before a run is given up.")
     var maxAttempts = 8
 
+    @Option(
+        help: """
+            After a run's terminal event, a stream silent this long (keep-alives aside) is closed \
+            and the run's end confirmed by one resume (e.g. 3s, 500ms).
+            """)
+    var confirmIdle = "3s"
+
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
         if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
-        if runIDs.isEmpty && runsFile == nil { throw ValidationError("give at least one RUN_ID or --runs-file") }
+        if runIDs.isEmpty && runsFile == nil && !open {
+            throw ValidationError("give at least one RUN_ID, --runs-file or --open")
+        }
+        guard let idle = Duration(text: confirmIdle), idle > .zero else {
+            throw ValidationError("--confirm-idle: expected a duration such as 3s or 500ms, got '\(confirmIdle)'")
+        }
         _ = try api.resolvedBaseURL()
     }
 
     func run() async throws {
+        let ledger = try await store.openStore(create: true)
+        let openRuns = open ? try await ledger.streams().filter { !$0.isComplete }.map(\.runID) : []
         var seen = Set<String>()
-        let runs = try (runIDs + (runsFile.map(Self.readRunsFile) ?? [])).filter { seen.insert($0).inserted }
+        let runs = try (runIDs + (runsFile.map(Self.readRunsFile) ?? []) + openRuns).filter { seen.insert($0).inserted }
         var options = IngestOptions(baseURL: try api.resolvedBaseURL(), apiKey: api.resolvedAPIKey)
         options.concurrency = concurrency
         options.backoff.maxAttempts = maxAttempts
-        try await Self.ingest(runs, into: try await store.openStore(create: true), options: options)
+        options.redirects = api.redirects
+        options.confirmIdle = Duration(text: confirmIdle) ?? options.confirmIdle
+        if open { printStatus("ingest: \(openRuns.count) open run\(openRuns.count == 1 ? "" : "s") in the store") }
+        try await Self.ingest(runs, into: ledger, options: options)
     }
 
     /// Streams `runs` with progress on stderr and a summary; throws `CommandExit(1)` unless every run finished.
@@ -60,6 +84,12 @@ struct IngestCommand: AsyncParsableCommand {
         }
 
         for error in report.failures { printError(error.localizedDescription) }
+        let refused = report.runs.reduce(0) { $0 + $1.refused }
+        if refused > 0 {
+            printError(
+                "ingest: \(refused) message\(refused == 1 ? "" : "s") refused as not valid UTF-8 and kept aside with "
+                    + "their bytes as received; `ledgerctl verify` lists them")
+        }
         printStatus(
             "ingest: \(report.interrupted ? "interrupted; " : "")\(report.runs.count) runs, "
                 + "\(report.stored.new) new events, \(report.stored.duplicate) duplicate, "

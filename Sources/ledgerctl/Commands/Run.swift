@@ -60,7 +60,7 @@ struct RunCommand: AsyncParsableCommand {
                 deadlineSeconds: deadline, webhookURL: webhookURL, onAwaitingHuman: onAwaitingHuman)
             let baseURL = try api.resolvedBaseURL()
             let ledger = try await store.openStore(create: true)
-            let (runID, response) = try await CoastyClient(baseURL: baseURL, apiKey: api.resolvedAPIKey).createRun(request)
+            let (runID, response) = try await CoastyClient(baseURL: baseURL, apiKey: api.resolvedAPIKey, redirects: api.redirects).createRun(request)
             try await ledger.recordOperatorAction(
                 .create, runID: runID, actor: actor.resolved, at: UTCTime.now(), request: request, response: response)
             print(runID)
@@ -97,7 +97,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     static func control(_ action: RunAction, runID: String, actor: String, api: APIOptions, store: StoreOptions) async throws {
-        let client = CoastyClient(baseURL: try api.resolvedBaseURL(), apiKey: api.resolvedAPIKey)
+        let client = CoastyClient(baseURL: try api.resolvedBaseURL(), apiKey: api.resolvedAPIKey, redirects: api.redirects)
         let response = try await client.control(action, runID: runID)
         try await store.openStore(create: true).recordOperatorAction(
             action, runID: runID, actor: actor, at: UTCTime.now(), request: nil, response: response)

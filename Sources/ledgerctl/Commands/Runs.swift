@@ -9,9 +9,11 @@ struct Runs: AsyncParsableCommand {
         abstract: "List runs: state, machine, task, steps, cost, start, end, duration, failure reason.",
         discussion: """
             Columns: run_id, state, machine_id, task, steps, cost_usd, started_at, ended_at, \
-            duration_s, failure_reason, events. started_at is when the run first entered running, \
+            duration_s, failure_reason, events, complete. started_at is when the run first entered running, \
             ended_at when it entered a terminal state, duration_s the time between them. \
-            failure_reason is set for failed, cancelled and timed-out runs only. \
+            failure_reason is set for failed, cancelled and timed-out runs only. complete is true \
+            once the run's stream was confirmed complete: the run is terminal and a resume after \
+            its last stored event brought nothing new (--open lists the runs that are not). \
             --since/--until select runs by the time of their first event (UTC). \
             Ordered by the time of each run's first event, then run_id.
             """
@@ -28,6 +30,9 @@ struct Runs: AsyncParsableCommand {
     @Flag(help: "Only failed, cancelled and timed-out runs.")
     var failed = false
 
+    @Flag(help: "Only runs whose stream is not confirmed complete (`ledgerctl ingest --open` finishes them).")
+    var open = false
+
     @OptionGroup var window: WindowOptions
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: FormatOptions
@@ -42,7 +47,8 @@ struct Runs: AsyncParsableCommand {
     var showQuery = false
 
     func run() async throws {
-        let query = CannedReports.runs(state: state, machine: machine, window: try window.window(), failedOnly: failed)
+        let query = CannedReports.runs(
+            state: state, machine: machine, window: try window.window(), failedOnly: failed, openOnly: open)
         if showQuery { return print(query) }
         output.print(try await QueryCommand.report(query, on: try await store.openStore()))
     }

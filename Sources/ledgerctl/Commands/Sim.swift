@@ -20,6 +20,10 @@ struct Sim: AsyncParsableCommand {
               slow=DURATION  wait DURATION (e.g. 20ms) before each event
               throttle=N     answer every Nth stream request with 429 or 503
                              and Retry-After: 1
+              end-early      end each run's first stream cleanly right after its
+                             first event carrying the terminal state
+              cut=N[:reset]  end each run's first stream after N bytes, cleanly
+                             or (:reset) by dropping the connection
             """)
 
     @Option(help: "The port to listen on; 0 picks a free one.")

@@ -13,7 +13,8 @@ struct Verify: AsyncParsableCommand {
             and checked against its SHA-256, its key rows and its recorded head (problem \
             corrupt_archive). Also lists redeliveries that conflicted with a stored event. \
             Prints one row per problem (run_id, event_id, position, problem, detail) and exits 3 \
-            if there is any, 0 when the record is intact.
+            if there is any, 0 when the record is intact. Also says how many runs are open (their \
+            stream not confirmed complete), which is not a failure.
             """
     )
 
@@ -21,8 +22,15 @@ struct Verify: AsyncParsableCommand {
     @OptionGroup var output: FormatOptions
 
     func run() async throws {
-        let report = try await store.openStore().verify(progressInterval: 250_000) { checked in
+        let ledger = try await store.openStore()
+        let report = try await ledger.verify(progressInterval: 250_000) { checked in
             printStatus("verify: \(checked) events checked…")
+        }
+        let open = try await ledger.streams().count { !$0.isComplete }
+        if open > 0 {
+            printStatus(
+                "verify: \(open) of \(report.runs) runs open (not confirmed complete; `ledgerctl runs --open` lists "
+                    + "them, `ledgerctl ingest --open` finishes them)")
         }
         if report.isIntact {
             printStatus("verify: \(report.runs) runs, \(report.events) events: intact")
