@@ -49,7 +49,7 @@ struct IngestCommand: AsyncParsableCommand {
         var options = IngestOptions(baseURL: try api.resolvedBaseURL(), apiKey: api.resolvedAPIKey)
         options.concurrency = concurrency
         options.backoff.maxAttempts = maxAttempts
-        try await Self.ingest(runs, into: try await store.openStore(create: true), options: options)
+        try await Self.ingest(runs, into: try await store.openStore(.create), options: options)
     }
 
     /// Streams `runs` with progress on stderr and a summary; throws `CommandExit(1)` unless every run finished.
