@@ -4,6 +4,7 @@
 // chunks is copied (into `carry`) before the message's strings are made.
 
 import Foundation
+import Ledger
 
 /// One dispatched SSE message.
 package struct SSEMessage: Sendable, Equatable {
@@ -83,9 +84,9 @@ package struct SSEParser: Sendable {
     /// The line of the current block's first field line; 0 while the block has none.
     private var blockLine = 0
 
-    /// The largest message a reader should accept, in bytes: far above any Coasty event, and a
-    /// bound on the memory a broken or hostile stream (an endless line) can take.
-    package static let messageLimit = 16 << 20
+    /// The largest message a reader should accept, in bytes: the store's own limit, which also
+    /// bounds what an archive row may claim its events take (see `ArchiveLimits`).
+    package static let messageLimit = ArchiveLimits.messageBytes
 
     /// Bytes held for the message being read: its data so far and any unfinished line. Readers
     /// stop a stream when it passes `messageLimit`.

@@ -84,11 +84,6 @@ package enum ArchiveCodec {
         return stream
     }
 
-    /// The SHA-256 of `canonicalStream(events)`.
-    static func streamDigest(_ events: [RawEvent]) -> [UInt8] {
-        Array(SHA256.hash(data: canonicalStream(events)))
-    }
-
     /// Packs `events` (one run's, in stream order, stored with `seqs`) with `dictionary` at zlib `level`.
     package static func encode(_ events: [RawEvent], seqs: [Int64], dictionary: [UInt8], level: Int32 = 9)
         throws(CodecFailure) -> EncodedArchive
@@ -163,15 +158,19 @@ package enum ArchiveCodec {
         }
     }
 
-    /// The events a blob of `format` holds, with their seqs (none for format 1). `rawBytes` (the
-    /// canonical stream's size) bounds what the blob may inflate to.
-    package static func decode(_ blob: [UInt8], format: Int, dictionary: [UInt8], rawBytes: Int) throws(CodecFailure)
-        -> ArchiveContents
-    {
+    /// The events a blob of `format` holds, with their seqs (none for format 1). The row's
+    /// `eventCount` and `rawBytes` (the canonical stream's size) are checked against
+    /// `ArchiveLimits` and the blob, and bound what it may inflate to, before anything is inflated.
+    package static func decode(
+        _ blob: [UInt8], format: Int, dictionary: [UInt8], eventCount: Int, rawBytes: Int
+    ) throws(CodecFailure) -> ArchiveContents {
         let layout = try Section.checkedLayout(of: format)
+        let limit = try ArchiveLimits.payloadLimit(eventCount: eventCount, rawBytes: rawBytes, blobBytes: blob.count)
+        let header = try header(blob, dictionary: dictionary, layout: layout, limit: limit, eventCount: eventCount)
+        let length = try header.payloadLength(sections: layout.count, limit: limit)
         let payload: [UInt8]
         do {
-            payload = try Deflate.decompress(blob, dictionary: dictionary, limit: payloadLimit(rawBytes))
+            payload = try Deflate.decompress(blob, dictionary: dictionary, limit: length)
         } catch {
             throw CodecFailure(error.reason)
         }
@@ -182,6 +181,8 @@ package enum ArchiveCodec {
         var received = parts.sections[.received]!
         var lengths = parts.sections[.lengths]!
         var values = TemplateValues(times: parts.sections[.times]!, numbers: parts.sections[.numbers]!)
+        // Every event takes at least a byte of the lengths section: the count is backed by bytes.
+        guard parts.count <= lengths.remaining else { throw CodecFailure("the lengths section ends early") }
         var events: [RawEvent] = []
         events.reserveCapacity(parts.count)
         var previousReceived: Int64 = 0
@@ -210,26 +211,37 @@ package enum ArchiveCodec {
     }
 
     /// The seqs, ids and SSE types of the events a format-2 blob holds, inflating only the key
-    /// sections at the start of its stream, not the event data after them.
-    package static func keys(_ blob: [UInt8], format: Int, dictionary: [UInt8], rawBytes: Int) throws(CodecFailure)
-        -> ArchivedKeys
-    {
+    /// sections at the start of its stream, not the event data after them. The row's claims are
+    /// checked as `decode` checks them.
+    package static func keys(
+        _ blob: [UInt8], format: Int, dictionary: [UInt8], eventCount: Int, rawBytes: Int
+    ) throws(CodecFailure) -> ArchivedKeys {
         let layout = try Section.checkedLayout(of: format)
         guard let keyCount = layout.firstIndex(of: .templates), layout[..<keyCount].contains(.seqs) else {
             throw CodecFailure("archive format \(format) keeps no keys of its own")
         }
-        // At most a varint count, the mode byte and a varint size per section.
-        let start = try inflatePrefix(blob, dictionary: dictionary, length: 11 + 10 * layout.count)
-        let header = try Header(start[...], sections: layout.count, limit: payloadLimit(rawBytes))
-        let length = header.length + header.sizes[..<keyCount].reduce(0, +)
+        let limit = try ArchiveLimits.payloadLimit(eventCount: eventCount, rawBytes: rawBytes, blobBytes: blob.count)
+        let header = try header(blob, dictionary: dictionary, layout: layout, limit: limit, eventCount: eventCount)
+        let length = try header.payloadLength(sections: keyCount, limit: limit)
         var parts = try Parts(
             inflatePrefix(blob, dictionary: dictionary, length: length)[...], layout: layout, count: keyCount,
-            limit: payloadLimit(rawBytes))
+            limit: limit)
         return try parts.keys()
     }
 
-    /// What a blob may inflate to: its canonical stream's size, doubled, and a margin.
-    private static func payloadLimit(_ rawBytes: Int) -> Int { max(0, rawBytes) * 2 + 4096 }
+    /// The header at the start of `blob`'s payload, inflating no more than a header can take,
+    /// checked to state the row's `eventCount` and sizes within `limit`.
+    private static func header(
+        _ blob: [UInt8], dictionary: [UInt8], layout: [Section], limit: Int, eventCount: Int
+    ) throws(CodecFailure) -> Header {
+        // At most a varint count, the mode byte and a varint size per section.
+        let start = try inflatePrefix(blob, dictionary: dictionary, length: 11 + 10 * layout.count)
+        let header = try Header(start[...], sections: layout.count, limit: limit)
+        guard header.count == eventCount else {
+            throw CodecFailure("it holds \(header.count) events where its row records \(eventCount)")
+        }
+        return header
+    }
 
     private static func inflatePrefix(_ blob: [UInt8], dictionary: [UInt8], length: Int) throws(CodecFailure)
         -> [UInt8]
@@ -271,7 +283,12 @@ package enum ArchiveCodec {
 
         init(_ payload: ArraySlice<UInt8>, sections: Int, limit: Int) throws(CodecFailure) {
             var reader = ByteReader(payload)
-            count = try reader.count(limit: limit)
+            let claimed = try reader.varint()
+            // Each event takes at least four bytes of the payload (see `ArchiveLimits.payloadLimit`).
+            guard claimed <= UInt64(limit / 4) else {
+                throw CodecFailure("its payload claims \(claimed) events, more than \(limit) bytes can hold")
+            }
+            count = Int(claimed)
             guard let mode = ReceivedMode(rawValue: try reader.byte()) else {
                 throw CodecFailure("unknown arrival-time encoding")
             }
@@ -279,6 +296,19 @@ package enum ArchiveCodec {
             sizes = []
             for _ in 0..<sections { sizes.append(try reader.count(limit: limit)) }
             length = payload.count - reader.remaining
+        }
+
+        /// The bytes of the payload up to the end of its first `sections` sections, at most `limit`.
+        func payloadLength(sections: Int, limit: Int) throws(CodecFailure) -> Int {
+            var total = length
+            for size in sizes.prefix(sections) {
+                let (sum, overflow) = total.addingReportingOverflow(size)
+                guard !overflow, sum <= limit else {
+                    throw CodecFailure("its sections add up to more than the \(limit) bytes its row allows")
+                }
+                total = sum
+            }
+            return total
         }
     }
 
@@ -311,6 +341,8 @@ package enum ArchiveCodec {
             for _ in 0..<(try types.count(limit: count + 1)) {
                 typeTable.append(String(decoding: try types.text(), as: UTF8.self))
             }
+            // Every event takes at least a byte of the type indexes: the count is backed by bytes.
+            guard count <= typeIndexes.remaining else { throw CodecFailure("the types section ends early") }
             var keys = ArchivedKeys()
             keys.eventIDs.reserveCapacity(count)
             keys.types.reserveCapacity(count)

@@ -2,6 +2,7 @@
 // handle of a connection, so the Swift read paths and the `ledger_archive` table
 // (which gets no GRDB `Database`) share it. Failures name the run.
 
+import Crypto
 import GRDB
 import GRDBSQLite
 
@@ -35,6 +36,10 @@ package struct ArchiveRecord: Sendable {
         self.blob = blob
     }
 
+    /// The event count its row records when that is within `ArchiveLimits.events`, else 0: what a
+    /// tally taken before the blob is decoded can add without overflowing.
+    package var tallyCount: Int { (0...ArchiveLimits.events).contains(eventCount) ? eventCount : 0 }
+
     /// The events it holds, in stream order, with their seqs, decoded with `dictionary`.
     package func contents(dictionary: [UInt8]) throws(LedgerError) -> ArchiveContents {
         try decode(dictionary, counting: \.events.count, with: ArchiveCodec.decode)
@@ -48,11 +53,11 @@ package struct ArchiveRecord: Sendable {
     /// What `decoder` reads from the blob, checked to hold as many events as the row records.
     private func decode<Decoded>(
         _ dictionary: [UInt8], counting count: (Decoded) -> Int,
-        with decoder: (_ blob: [UInt8], _ format: Int, _ dictionary: [UInt8], _ rawBytes: Int) throws(CodecFailure)
-            -> Decoded
+        with decoder: (_ blob: [UInt8], _ format: Int, _ dictionary: [UInt8], _ eventCount: Int, _ rawBytes: Int)
+            throws(CodecFailure) -> Decoded
     ) throws(LedgerError) -> Decoded {
         do throws(CodecFailure) {
-            let decoded = try decoder(blob, format, dictionary, rawBytes)
+            let decoded = try decoder(blob, format, dictionary, eventCount, rawBytes)
             guard count(decoded) == eventCount else {
                 throw CodecFailure("it holds \(count(decoded)) events where its row records \(eventCount)")
             }
@@ -80,7 +85,11 @@ package struct ArchiveRecord: Sendable {
             IntegrityProblem(runID: runID, eventID: nil, position: nil, kind: .corruptArchive, detail: detail)
         }
         let events = contents.events
-        guard ArchiveCodec.streamDigest(events) == streamSHA256 else {
+        let stream = ArchiveCodec.canonicalStream(events)
+        guard stream.count == rawBytes else {
+            return problem("the archive's events take \(stream.count) bytes where its row records \(rawBytes)")
+        }
+        guard Array(SHA256.hash(data: stream)) == streamSHA256 else {
             return problem("the archive's events do not match its SHA-256: the archive was altered")
         }
         guard contents.seqs.count == events.count, contents.seqs.last == lastSeq,

@@ -7,6 +7,10 @@ import Foundation
 package enum LedgerError: Error, Sendable, Equatable, LocalizedError, CustomStringConvertible {
     /// The file was written by a newer Ledger whose schema this build does not know.
     case newerSchema(path: String, found: Int, supported: Int)
+    /// A reading command met a store at an older schema, which only a writing command migrates.
+    case olderSchema(path: String, found: Int, supported: Int)
+    /// The file is not a Ledger store: empty, or another application's SQLite database.
+    case notALedgerStore(path: String, reason: String)
     /// The file exists but is not a SQLite database, or is damaged.
     case corruptDatabase(path: String, reason: String)
     /// The file could not be opened or created.
@@ -23,6 +27,12 @@ package enum LedgerError: Error, Sendable, Equatable, LocalizedError, CustomStri
         case let .newerSchema(path, found, supported):
             "\(path): written by a newer Ledger (schema version \(found), this build knows up to \(supported)); "
                 + "upgrade ledgerctl to read it. The file was left untouched."
+        case let .olderSchema(path, found, supported):
+            "\(path): written by an older Ledger (schema version \(found), this build uses \(supported)); reading "
+                + "commands do not migrate: run a writing command such as `ledgerctl rebuild --db \(path)` "
+                + "on it (or on a writable copy) first. The file was left untouched."
+        case let .notALedgerStore(path, reason):
+            "\(path): not a Ledger store (\(reason)); check --db or --store. The file was left untouched."
         case let .corruptDatabase(path, reason):
             "\(path): not a readable Ledger database (\(reason)); restore it from a backup or point --db elsewhere."
         case let .cannotOpen(path, reason):

@@ -419,22 +419,26 @@ extension Migrations {
     /// The newest schema version this build knows.
     package static var latestVersion: Int { all.last?.version ?? 0 }
 
-    /// Applies every migration `db` lacks, each in its own transaction, recording it in `schema_migrations`.
-    /// A database already past `latestVersion` is refused before anything is written.
+    /// Applies every migration `db` lacks, each in its own transaction, which also creates the
+    /// `schema_migrations` bookkeeping table when missing and records the migration there: a file
+    /// is never left with the table but without the migration. A database already past
+    /// `latestVersion` is refused before anything is written.
     static func apply(to db: Database, path: String) throws {
-        try db.execute(sql: """
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version    INTEGER PRIMARY KEY,
-                name       TEXT NOT NULL,
-                applied_at TEXT NOT NULL
-            )
-            """)
-        let current = try Int.fetchOne(db, sql: "SELECT max(version) FROM schema_migrations") ?? 0
+        let current =
+            try db.tableExists("schema_migrations")
+            ? Int.fetchOne(db, sql: "SELECT max(version) FROM schema_migrations") ?? 0 : 0
         if current > latestVersion {
             throw LedgerError.newerSchema(path: path, found: current, supported: latestVersion)
         }
         for migration in all where migration.version > current {
             try db.inTransaction(.immediate) {
+                try db.execute(sql: """
+                    CREATE TABLE IF NOT EXISTS schema_migrations (
+                        version    INTEGER PRIMARY KEY,
+                        name       TEXT NOT NULL,
+                        applied_at TEXT NOT NULL
+                    )
+                    """)
                 // Another process opening the same new file may have applied it meanwhile.
                 let applied = try Bool.fetchOne(
                     db, sql: "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)",

@@ -225,7 +225,8 @@ extension ArchiveCodec {
         do throws(CodecFailure) {
             let encoded = try encode(events, seqs: seqs, dictionary: dictionary)
             let decoded = try decode(
-                encoded.blob, format: format, dictionary: dictionary, rawBytes: encoded.rawBytes)
+                encoded.blob, format: format, dictionary: dictionary, eventCount: events.count,
+                rawBytes: encoded.rawBytes)
             guard decoded == ArchiveContents(events: events, seqs: seqs) else {
                 throw CodecFailure("the archive does not decode to the stored events")
             }

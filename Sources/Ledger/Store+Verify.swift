@@ -151,7 +151,7 @@ extension LedgerStore {
         for runKey in try Int64.fetchAll(db, sql: "SELECT run_key FROM archives ORDER BY run_key") {
             guard let record = try reader.record(of: runKey) else { continue }
             let checked = report.events
-            report.events += record.eventCount
+            report.events += record.tallyCount
             if report.events / progressInterval > checked / progressInterval { progress(report.events) }
             guard var cursor = cursors[runKey] else {
                 report.problems.append(

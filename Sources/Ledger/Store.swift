@@ -1,6 +1,7 @@
 // LedgerStore owns the one SQLite connection of a Ledger file: it opens (WAL, busy timeout, so
-// several processes can share the file), refuses files from a newer schema, applies the
-// embedded migrations, and runs every read and write on that connection.
+// several processes can share the file; read-only for reading commands, see Store+Open.swift),
+// refuses files that are not Ledger stores, applies the embedded migrations, and runs every read
+// and write on that connection.
 
 import CSQLiteSettings
 import Foundation
@@ -37,23 +38,65 @@ package final class LedgerStore: Sendable {
         db.add(function: PercentileAggregate.function)
     }
 
-    /// Opens the store at `path`, creating it when `create` is true, and migrates it to the current schema.
+    /// Opens the store at `path` for writing, creating it when `create` is true, and migrates it
+    /// to the current schema.
+    package convenience init(path: String, create: Bool = true) throws {
+        try self.init(path: path, access: create ? .create : .write)
+    }
+
+    /// Opens the store at `path` as `access` allows: a reading open changes nothing in the file
+    /// and refuses one that is not at this build's schema; a writing open migrates it.
     ///
-    /// - Throws: `LedgerError.cannotOpen` when the file is missing (and `create` is false) or unreadable,
-    ///   `.corruptDatabase` when it is not a SQLite database, `.newerSchema` when a newer Ledger wrote it.
-    package init(path: String, create: Bool = true) throws {
+    /// - Throws: `LedgerError.cannotOpen` when the file is missing (and `access` does not create) or
+    ///   unreadable, `.corruptDatabase` when it is not a SQLite database, `.notALedgerStore` for
+    ///   another application's database (or, unless creating, an empty file), `.olderSchema` when a
+    ///   reading open meets a store that needs migrating, `.newerSchema` when a newer Ledger wrote it.
+    package init(path: String, access: StoreAccess) throws {
         _ = Self.processSettings
         self.path = path
+        let content: StoreFile?
         if FileManager.default.fileExists(atPath: path) {
-            try Self.checkSchemaVersion(path: path)
-        } else if !create {
+            // Immutable too when no write-ahead log exists: no connection has the file open, and
+            // a file that is refused is left without `-shm` and `-wal` files beside it.
+            let immutable =
+                StoreFile.opensImmutable(path: path, access: access)
+                || !FileManager.default.fileExists(atPath: path + "-wal")
+            content = try StoreFile.inspect(path: path, immutable: immutable)
+        } else if access == .create {
+            content = nil
+        } else {
             throw LedgerError.cannotOpen(path: path, reason: "no such file; run `ledgerctl ingest` or `ledgerctl import` first")
         }
-        var configuration = Configuration()
-        configuration.journalMode = .wal
-        configuration.busyMode = .timeout(30)
-        configuration.prepareDatabase { db in try Self.prepare(db) }
-        queue = try Self.openAndMigrate(path: path, configuration: configuration)
+        if access.isReading || access == .write, content == .empty || content == .blank {
+            throw LedgerError.notALedgerStore(
+                path: path, reason: content == .empty ? "the file is empty" : "it is a SQLite database without tables")
+        }
+        if access.isReading {
+            if case .ledger(let version) = content, version < Migrations.latestVersion {
+                throw LedgerError.olderSchema(path: path, found: version, supported: Migrations.latestVersion)
+            }
+            queue = try Self.openReading(path: path, access: access)
+        } else {
+            guard content == nil || FileManager.default.isWritableFile(atPath: path) else {
+                throw LedgerError.cannotOpen(
+                    path: path, reason: "the file is read-only; reading commands can open it, this one writes")
+            }
+            var configuration = Configuration()
+            configuration.journalMode = .wal
+            configuration.busyMode = .timeout(30)
+            configuration.prepareDatabase { db in try Self.prepare(db) }
+            queue = try Self.openAndMigrate(path: path, configuration: configuration)
+        }
+    }
+
+    /// A read-only connection to the Ledger store at `path`, immutable when it must be.
+    private static func openReading(path: String, access: StoreAccess) throws -> DatabaseQueue {
+        do {
+            return try StoreFile.readOnlyQueue(
+                path: path, immutable: StoreFile.opensImmutable(path: path, access: access), prepare: true)
+        } catch let error as DatabaseError {
+            throw openError(error, path: path)
+        }
     }
 
     /// Opens the connection and applies migrations. Switching a new file to WAL takes an exclusive
@@ -104,26 +147,7 @@ package final class LedgerStore: Sendable {
         }
     }
 
-    /// Refuses a file written by a newer schema, reading it through a read-only connection so that
-    /// nothing (not even WAL set-up) touches it first.
-    private static func checkSchemaVersion(path: String) throws {
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(30)
-        do {
-            let found = try DatabaseQueue(path: path, configuration: configuration).read { db in
-                try db.tableExists("schema_migrations")
-                    ? Int.fetchOne(db, sql: "SELECT max(version) FROM schema_migrations") ?? 0 : 0
-            }
-            if found > Migrations.latestVersion {
-                throw LedgerError.newerSchema(path: path, found: found, supported: Migrations.latestVersion)
-            }
-        } catch let error as DatabaseError {
-            throw openError(error, path: path)
-        }
-    }
-
-    private static func openError(_ error: DatabaseError, path: String) -> LedgerError {
+    static func openError(_ error: DatabaseError, path: String) -> LedgerError {
         switch error.resultCode {
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
             .corruptDatabase(path: path, reason: error.message ?? "\(error.resultCode)")

@@ -63,7 +63,7 @@ extension PostgresStore {
             var archives = PostgresArchiveReader(connection)
             for record in try await archives.records(of: nil) {
                 let checked = report.events
-                report.events += record.eventCount
+                report.events += record.tallyCount
                 if report.events / progressInterval > checked / progressInterval { progress(report.events) }
                 guard var chain = chains[record.runKey] else {
                     report.problems.append(

@@ -65,13 +65,15 @@ struct CompactBenchmark {
         let (dictionary, blobs) = try storedArchives(store)
         var contents: [ArchiveContents] = []
         let decode = try Timing.of {
-            contents = try blobs.map { blob, rawBytes in
-                try ArchiveCodec.decode(blob, format: ArchiveCodec.format, dictionary: dictionary, rawBytes: rawBytes)
+            contents = try blobs.map { blob, eventCount, rawBytes in
+                try ArchiveCodec.decode(
+                    blob, format: ArchiveCodec.format, dictionary: dictionary, eventCount: eventCount, rawBytes: rawBytes)
             }
         }
         let keys = try Timing.of {
-            for (blob, rawBytes) in blobs {
-                _ = try ArchiveCodec.keys(blob, format: ArchiveCodec.format, dictionary: dictionary, rawBytes: rawBytes)
+            for (blob, eventCount, rawBytes) in blobs {
+                _ = try ArchiveCodec.keys(
+                    blob, format: ArchiveCodec.format, dictionary: dictionary, eventCount: eventCount, rawBytes: rawBytes)
             }
         }
         let encode = try Timing.of {
@@ -153,12 +155,12 @@ struct CompactBenchmark {
     }
 
     /// The dictionary and every archive's blob and stream size, as stored.
-    private func storedArchives(_ store: LedgerStore) throws -> ([UInt8], [([UInt8], Int)]) {
+    private func storedArchives(_ store: LedgerStore) throws -> ([UInt8], [([UInt8], Int, Int)]) {
         try DatabaseQueue(path: store.path).read { db in
             let dictionary =
                 try Data.fetchOne(db, sql: "SELECT bytes FROM archive_dictionaries ORDER BY id DESC LIMIT 1") ?? Data()
-            let blobs = try Row.fetchAll(db, sql: "SELECT blob, raw_bytes FROM archives").map {
-                ([UInt8]($0[0] as Data), $0[1] as Int)
+            let blobs = try Row.fetchAll(db, sql: "SELECT blob, event_count, raw_bytes FROM archives").map {
+                ([UInt8]($0[0] as Data), $0[1] as Int, $0[2] as Int)
             }
             return ([UInt8](dictionary), blobs)
         }

@@ -16,22 +16,24 @@ import Testing
         let seqs = events.indices.map { Int64($0 * 1_000 + $0 % 7) }
         let archive = try ArchiveCodec.encode(events, seqs: seqs, dictionary: [])
         let full = try ArchiveCodec.decode(
-            archive.blob, format: ArchiveCodec.format, dictionary: [], rawBytes: archive.rawBytes)
+            archive.blob, format: ArchiveCodec.format, dictionary: [], eventCount: events.count, rawBytes: archive.rawBytes)
         #expect(full == ArchiveContents(events: events, seqs: seqs))
 
         // The data follows the keys: cut the stream short and the keys still read, the events do not.
         let cut = Array(archive.blob.prefix(archive.blob.count / 2))
-        let keys = try ArchiveCodec.keys(cut, format: ArchiveCodec.format, dictionary: [], rawBytes: archive.rawBytes)
+        let keys = try ArchiveCodec.keys(
+            cut, format: ArchiveCodec.format, dictionary: [], eventCount: events.count, rawBytes: archive.rawBytes)
         #expect(keys == ArchivedKeys(seqs: seqs, eventIDs: events.map(\.eventID), types: events.map(\.type)))
         #expect(throws: CodecFailure.self) {
-            try ArchiveCodec.decode(cut, format: ArchiveCodec.format, dictionary: [], rawBytes: archive.rawBytes)
+            try ArchiveCodec.decode(
+                cut, format: ArchiveCodec.format, dictionary: [], eventCount: events.count, rawBytes: archive.rawBytes)
         }
     }
 
     @Test func aFormatThisBuildDoesNotKnowIsRefusedByName() throws {
         let archive = try ArchiveCodec.encode([], seqs: [], dictionary: [])
         #expect(throws: CodecFailure.self) {
-            try ArchiveCodec.decode(archive.blob, format: 3, dictionary: [], rawBytes: archive.rawBytes)
+            try ArchiveCodec.decode(archive.blob, format: 3, dictionary: [], eventCount: 0, rawBytes: archive.rawBytes)
         }
     }
 

@@ -18,6 +18,15 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "The Ledger database file (default: $LEDGER_DB, else ./ledger.sqlite).")
     var db: String?
 
+    @Flag(
+        name: .customLong("read-only"),
+        help: """
+            Open the SQLite file as immutable: no lock and no -shm file next to it, for a copy nothing \
+            else writes. Reading commands always open read-only, and immutable by themselves when the \
+            file or its directory is not writable.
+            """)
+    var readOnly = false
+
     /// The store named by the flags or the environment: a file path or a PostgreSQL URL.
     var location: String {
         let environment = ProcessInfo.processInfo.environment
@@ -31,16 +40,20 @@ struct StoreOptions: ParsableArguments {
     /// The store for messages: the file, or the database URL without its password.
     var name: String { PostgresStore.isURL(location) ? PostgresStore.displayName(of: location) : location }
 
-    /// Opens the store `location` names, SQLite or PostgreSQL; reading commands pass `create: false`.
-    func openStore(create: Bool = false) async throws -> any ReportingStore {
-        try await ledgerctl.openStore(at: location, create: create)
+    /// Opens the store `location` names, SQLite or PostgreSQL, as `access` allows: reading
+    /// commands take the default, which never creates, migrates or changes the file.
+    func openStore(_ access: StoreAccess = .read) async throws -> any ReportingStore {
+        guard !readOnly || access.isReading else {
+            throw ValidationError("--read-only: this command writes to the store; leave the flag out")
+        }
+        return try await ledgerctl.openStore(at: location, access: readOnly ? .readOnly : access)
     }
 }
 
-/// Opens the store at `location`: a PostgreSQL URL, else a SQLite file (made when `create`).
-func openStore(at location: String, create: Bool) async throws -> any ReportingStore {
+/// Opens the store at `location`: a PostgreSQL URL, else a SQLite file opened as `access` allows.
+func openStore(at location: String, access: StoreAccess) async throws -> any ReportingStore {
     if PostgresStore.isURL(location) { return try await PostgresStore(url: location) }
-    return try LedgerStore(path: location, create: create)
+    return try LedgerStore(path: location, access: access)
 }
 
 extension OutputFormat: ExpressibleByArgument {}

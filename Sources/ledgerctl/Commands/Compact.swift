@@ -38,7 +38,7 @@ struct Compact: AsyncParsableCommand {
     func run() async throws {
         let age = Duration(text: olderThan) ?? .zero
         let reported = Mutex(ContinuousClock.now)
-        let summary = try await store.openStore().archiveRuns(
+        let summary = try await store.openStore(.write).archiveRuns(
             before: UTCTime.now() - age.microseconds, only: nil, reclaim: vacuum ? .vacuum : .incremental
         ) { sofar, candidates in
             let due = reported.withLock { last in

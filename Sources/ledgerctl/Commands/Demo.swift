@@ -60,7 +60,7 @@ struct Demo: AsyncParsableCommand {
         let baseURL = try await sim.start().absoluteString
         printStatus("demo: CoastySim listening on \(baseURL)\(noFaults ? "" : " (drops every 9 events, resends, tricky framing)")")
         do {
-            let ledger = try await store.openStore(create: true)
+            let ledger = try await store.openStore(.create)
             let runIDs = try await createRuns(baseURL: baseURL, apiKey: simConfiguration.apiKey, ledger: ledger)
             var options = IngestOptions(baseURL: baseURL, apiKey: simConfiguration.apiKey)
             options.concurrency = 16

@@ -27,7 +27,7 @@ struct Import: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        let ledger = try await store.openStore(create: true)
+        let ledger = try await store.openStore(.create)
         let result = try await TranscriptImporter().importFile(at: file, runID: run, into: ledger) { bytes in
             if bytes >= 64 << 20 { printStatus("import: \(bytes >> 20) MiB read…") }
         }

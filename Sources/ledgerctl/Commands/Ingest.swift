@@ -63,7 +63,7 @@ struct IngestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let ledger = try await store.openStore(create: true)
+        let ledger = try await store.openStore(.create)
         let openRuns = open ? try await ledger.streams().filter { !$0.isComplete }.map(\.runID) : []
         var seen = Set<String>()
         let runs = try (runIDs + (runsFile.map(Self.readRunsFile) ?? []) + openRuns).filter { seen.insert($0).inserted }

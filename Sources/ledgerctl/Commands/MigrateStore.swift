@@ -33,8 +33,8 @@ struct MigrateStore: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let source = try await openStore(at: from, create: false)
-        let target = try await openStore(at: to, create: true)
+        let source = try await openStore(at: from, access: .read)
+        let target = try await openStore(at: to, access: .create)
         let start = ContinuousClock.now
         var lastPrint = start
         let summary = try await StoreCopy.copy(from: source, to: target) { done, runs, events in

@@ -53,7 +53,7 @@ struct Prices: AsyncParsableCommand {
 
         func run() async throws {
             let (perStep, start) = try parsed()
-            let change = try await store.openStore(create: true).setPrice(perStep, from: start)
+            let change = try await store.openStore(.create).setPrice(perStep, from: start)
             print(
                 "price from \(UTCTime.format(start)): $\(perStep.decimalText) per step "
                     + "(was $\(change.previous.decimalText)); "

@@ -19,7 +19,7 @@ struct Rebuild: AsyncParsableCommand {
 
     func run() async throws {
         let start = ContinuousClock.now
-        let summary = try await store.openStore().rebuild(progressInterval: 250_000) { applied, total in
+        let summary = try await store.openStore(.write).rebuild(progressInterval: 250_000) { applied, total in
             printStatus("rebuild: \(applied) of \(total) events…")
         }
         let elapsed = ContinuousClock.now - start

@@ -59,7 +59,7 @@ struct RunCommand: AsyncParsableCommand {
                 machineID: machine, task: task, cuaVersion: cuaVersion, instructions: instructions, maxSteps: maxSteps,
                 deadlineSeconds: deadline, webhookURL: webhookURL, onAwaitingHuman: onAwaitingHuman)
             let baseURL = try api.resolvedBaseURL()
-            let ledger = try await store.openStore(create: true)
+            let ledger = try await store.openStore(.create)
             let (runID, response) = try await CoastyClient(baseURL: baseURL, apiKey: api.resolvedAPIKey, redirects: api.redirects).createRun(request)
             try await ledger.recordOperatorAction(
                 .create, runID: runID, actor: actor.resolved, at: UTCTime.now(), request: request, response: response)
@@ -99,7 +99,7 @@ struct RunCommand: AsyncParsableCommand {
     static func control(_ action: RunAction, runID: String, actor: String, api: APIOptions, store: StoreOptions) async throws {
         let client = CoastyClient(baseURL: try api.resolvedBaseURL(), apiKey: api.resolvedAPIKey, redirects: api.redirects)
         let response = try await client.control(action, runID: runID)
-        try await store.openStore(create: true).recordOperatorAction(
+        try await store.openStore(.create).recordOperatorAction(
             action, runID: runID, actor: actor, at: UTCTime.now(), request: nil, response: response)
         print("\(action == .cancel ? "cancelled" : "resumed") \(runID)")
     }
