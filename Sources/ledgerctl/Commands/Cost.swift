@@ -41,6 +41,6 @@ struct Cost: AsyncParsableCommand {
         let query =
             discrepancies ? CannedReports.discrepancies(window: window) : CannedReports.cost(by: by, window: window)
         if showQuery { return print(query) }
-        output.print(try await QueryCommand.report(query, on: try await store.openStore()))
+        try await QueryCommand.stream(query, on: try await store.openStore(), output)
     }
 }

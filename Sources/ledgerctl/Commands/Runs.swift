@@ -44,6 +44,6 @@ struct Runs: AsyncParsableCommand {
     func run() async throws {
         let query = CannedReports.runs(state: state, machine: machine, window: try window.window(), failedOnly: failed)
         if showQuery { return print(query) }
-        output.print(try await QueryCommand.report(query, on: try await store.openStore()))
+        try await QueryCommand.stream(query, on: try await store.openStore(), output)
     }
 }
