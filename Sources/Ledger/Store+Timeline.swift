@@ -67,7 +67,7 @@ extension LedgerStore {
     }
 
     /// The events of `runID` like `timeline(of:last:)`, handed to `body` one by one as they are
-    /// read from a cursor, so one event is held at a time; returns how many.
+    /// read, so one event is held at a time (and the run's seqs); returns how many.
     @discardableResult
     package func timeline(of runID: String, last: Int?, _ body: (TimelineRow) throws -> Void) throws -> Int {
         try catchUpProjections()
@@ -81,29 +81,44 @@ extension LedgerStore {
                 arguments: [runID])
             let gapByPosition = Dictionary(
                 gaps.map { ($0[0] as Int, $0[1] as Int64) }, uniquingKeysWith: { first, _ in first })
-            let skipped =
-                try last == nil
-                ? 0
-                : TimelineRow.skipped(
-                    of: Int.fetchOne(db, sql: "SELECT count(*) FROM event_log WHERE run_id = ?", arguments: [runID])
-                        ?? 0,
-                    last: last)
-            let events = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT e.event_id, CAST(e.type AS BLOB), CAST(e.data AS BLOB), e.received_at
-                    FROM event_log e WHERE e.run_id = ? ORDER BY e.seq LIMIT -1 OFFSET ?
-                    """,
-                arguments: [runID, skipped])
-            var position = skipped
-            while let event = try events.next() {
+            let count =
+                try Int.fetchOne(db, sql: "SELECT event_count FROM streams WHERE run_id = ?", arguments: [runID]) ?? 0
+            let skipped = TimelineRow.skipped(of: count, last: last)
+            var position = 0
+            func show(_ event: Row) throws {
                 position += 1
+                guard position > skipped else { return }
                 try body(
                     TimelineRow(
                         position: position, eventID: event[0], type: event.exactText(1), data: event.exactText(2),
                         receivedAt: event[3], gapMicros: gapByPosition[position]))
             }
-            return position - skipped
+            // Archived events come before live ones. Live events are read one by one by seq: an
+            // ORDER BY over whole rows would have SQLite sort them in memory, the run whole.
+            let archived = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT x.event_id, CAST(x.type AS BLOB), CAST(x.data AS BLOB), x.received_at
+                    FROM archives a JOIN streams s ON s.run_key = a.run_key, ledger_archive(a.run_key) x
+                    WHERE s.run_id = ? ORDER BY x.seq
+                    """,
+                arguments: [runID])
+            while let event = try archived.next() { try show(event) }
+            let seqs = try Int64.fetchAll(
+                db,
+                sql: """
+                    SELECT e.seq FROM events e JOIN streams s ON s.run_key = e.run_key
+                    WHERE s.run_id = ? ORDER BY e.seq
+                    """,
+                arguments: [runID])
+            let event = try db.cachedStatement(
+                sql: "SELECT event_id, CAST(type AS BLOB), CAST(data AS BLOB), received_at FROM events WHERE seq = ?")
+            let liveSkipped = max(0, skipped - position)
+            position += liveSkipped
+            for seq in seqs.dropFirst(liveSkipped) {
+                if let row = try Row.fetchOne(event, arguments: [seq]) { try show(row) }
+            }
+            return max(0, position - skipped)
         }
     }
 

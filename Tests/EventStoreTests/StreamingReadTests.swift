@@ -15,7 +15,7 @@ import Testing
 
     /// What streaming reads hand over, beside what collecting reads return.
     private static func streamedAndCollected(_ store: any ReportingStore) async throws -> (Bool, Bool) {
-        let query = try QueryLanguage.compile("events | project run_id, event_id, data | sort by run_id", for: store.engine)
+        let query = try QueryLanguage.compile("events | project run_id, event_id, data | sort by run_id, event_id", for: store.engine)
         let streamed = Mutex<[[SQLValue]]>([])
         try await store.streamRows(sql: query.sql, arguments: query.arguments) { row in
             streamed.withLock { $0.append(row) }
