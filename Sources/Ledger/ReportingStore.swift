@@ -15,10 +15,18 @@ package protocol ReportingStore: EventStore {
     /// Runs one reading statement, its `?` bound to `arguments` in order, over projections that
     /// include every stored event.
     func rows(sql: String, arguments: [SQLValue]) async throws -> QueryResult
+    /// Runs one reading statement like `rows(sql:arguments:)`, handing each row to `body` as it
+    /// is read instead of collecting them, so memory holds about one row at a time.
+    func streamRows(sql: String, arguments: [SQLValue], into body: @escaping @Sendable ([SQLValue]) throws -> Void)
+        async throws
     /// The database's plan for `sql`, one line per step, indented by depth.
     func queryPlan(sql: String, arguments: [SQLValue]) async throws -> [String]
     /// The events of `runID` in stream order (only the last `last` when given); empty when the run is unknown.
     func timeline(of runID: String, last: Int?) async throws -> [TimelineRow]
+    /// The events of `runID` like `timeline(of:last:)`, handed to `body` one by one as they are
+    /// read; returns how many (0 when the run is unknown).
+    func streamTimeline(of runID: String, last: Int?, into body: @escaping @Sendable (TimelineRow) throws -> Void)
+        async throws -> Int
     /// The price table, oldest first.
     func prices() async throws -> [PriceRow]
     /// Makes `price` the price of a step from `from` on, re-pricing the stored steps it covers.
@@ -40,6 +48,18 @@ package protocol ReportingStore: EventStore {
 
 extension LedgerStore: ReportingStore {
     package var engine: SQLEngine { .sqlite }
+
+    package func streamRows(
+        sql: String, arguments: [SQLValue], into body: @escaping @Sendable ([SQLValue]) throws -> Void
+    ) throws {
+        try forEachRow(sql: sql, arguments: arguments, body)
+    }
+
+    package func streamTimeline(
+        of runID: String, last: Int?, into body: @escaping @Sendable (TimelineRow) throws -> Void
+    ) throws -> Int {
+        try timeline(of: runID, last: last, body)
+    }
 
     package func rebuild(progressInterval: Int, progress: @escaping @Sendable (Int, Int) -> Void) throws
         -> RebuildSummary

@@ -1,7 +1,8 @@
 // Compaction: the raw events of old terminal runs move into archives, one transaction per run
 // (archive row, then the event rows deleted), so a kill at any moment leaves each run
 // wholly live or wholly archived and `compact` can simply run again. A run's stored chain is
-// checked, and its archive decoded back, before anything is deleted.
+// checked, and its archive decoded back, before anything is deleted; a run too large to archive
+// in bounded memory is left live and named.
 
 import Foundation
 import GRDB
@@ -17,6 +18,9 @@ package struct CompactionSummary: Sendable, Equatable {
     package var archiveBytes = 0
     /// Runs left live because their stored events do not verify.
     package var refused: [RefusedRun] = []
+    /// Runs left live because their events hold more than `RefusedRun.largestArchivedStream`
+    /// bytes: archiving holds a run whole in memory, so such a run stays live (and readable).
+    package var tooLarge: [RefusedRun] = []
     /// The database file with its WAL, before and after (including any vacuum).
     package var fileBytesBefore: Int64 = 0
     package var fileBytesAfter: Int64 = 0
@@ -34,6 +38,19 @@ package struct RefusedRun: Sendable, Equatable {
     package init(runID: String, reason: String) {
         self.runID = runID
         self.reason = reason
+    }
+
+    /// The most bytes of event data and types a run may hold to be archived. Archiving a run
+    /// holds it whole in memory several times over (stored rows, canonical stream, archive, its
+    /// decoded check), so this bounds compaction's memory at a few hundred MiB.
+    package static let largestArchivedStream: Int64 = 32 << 20
+
+    /// `runID`, left live because its events hold `bytes`, more than `largestArchivedStream`.
+    package static func tooLarge(runID: String, bytes: Int64) -> RefusedRun {
+        RefusedRun(
+            runID: runID,
+            reason: "its events hold \(bytes >> 20) MiB, more than the \(largestArchivedStream >> 20) MiB a run may "
+                + "have to be archived in bounded memory; it stays live and readable")
     }
 }
 
@@ -57,18 +74,26 @@ extension LedgerStore {
         var summary = CompactionSummary()
         summary.fileBytesBefore = fileBytes()
         try catchUpProjections()
-        let candidates = try read("finding runs to compact") { db in
+        let found = try read("finding runs to compact") { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT s.run_key, s.run_id FROM streams s JOIN runs r ON r.run_key = s.run_key
+                    SELECT s.run_key, s.run_id,
+                        (SELECT coalesce(sum(length(CAST(e.type AS BLOB)) + length(CAST(e.data AS BLOB))), 0)
+                         FROM events e WHERE e.run_key = s.run_key)
+                    FROM streams s JOIN runs r ON r.run_key = s.run_key
                     WHERE s.last_received_at < ? AND r.state IN \(terminalStates)
                         AND NOT EXISTS (SELECT 1 FROM archives a WHERE a.run_key = s.run_key)
                     ORDER BY s.run_key
                     """,
                 arguments: [cutoff]
-            ).map { (runKey: $0[0] as Int64, runID: $0[1] as String) }.filter { runIDs?.contains($0.runID) ?? true }
+            ).map { (runKey: $0[0] as Int64, runID: $0[1] as String, bytes: $0[2] as Int64) }
+                .filter { runIDs?.contains($0.runID) ?? true }
         }
+        summary.tooLarge = found.filter { $0.bytes > RefusedRun.largestArchivedStream }.map {
+            RefusedRun.tooLarge(runID: $0.runID, bytes: $0.bytes)
+        }
+        let candidates = found.filter { $0.bytes <= RefusedRun.largestArchivedStream }
         if !candidates.isEmpty {
             let dictionary = try presetDictionary(sampling: candidates.map(\.runKey))
             for candidate in candidates {

@@ -32,20 +32,33 @@ extension LedgerStore {
     ///
     /// - Throws: `LedgerError.query` when the statement would write or SQLite cannot evaluate it.
     package func rows(sql: String, arguments: [SQLValue]) throws -> QueryResult {
+        var result = QueryResult(columns: [], rows: [])
+        result.columns = try forEachRow(sql: sql, arguments: arguments) { result.rows.append($0) }
+        return result
+    }
+
+    /// Runs the read-only `sql` like `rows(sql:arguments:)`, handing each row to `body` as SQLite
+    /// steps to it, so no more than one row is held; returns the column names.
+    ///
+    /// - Throws: `LedgerError.query` when the statement would write or SQLite cannot evaluate it,
+    ///   and whatever `body` throws.
+    @discardableResult
+    package func forEachRow(sql: String, arguments: [SQLValue], _ body: ([SQLValue]) throws -> Void) throws
+        -> [String]
+    {
         try catchUpProjections()
         return try readQuery { db in
             let statement = try Self.readOnlyStatement(db, sql: sql, arguments: arguments)
             let columns = statement.columnNames
             // Stepped through the C API: GRDB would read text as a C string, ending at a NUL.
             let raw = statement.sqliteStatement
-            var rows: [[SQLValue]] = []
             while true {
                 let code = sqlite3_step(raw)
                 if code == SQLITE_DONE { break }
                 guard code == SQLITE_ROW else { throw StatementBinding.error(code, in: db) }
-                rows.append((0..<Int32(columns.count)).map { SQLValue(column: $0, of: raw) })
+                try body((0..<Int32(columns.count)).map { SQLValue(column: $0, of: raw) })
             }
-            return QueryResult(columns: columns, rows: rows)
+            return columns
         }
     }
 
@@ -94,10 +107,16 @@ extension LedgerStore {
         case .SQLITE_INTERRUPT: "the query was interrupted"
         // An archive that cannot be read, as `ledger_archive` words it (SQLite never names ledgerctl).
         case _ where error.message?.contains("ledgerctl verify") == true: error.message ?? ""
+        // sum()'s own error (SQLITE_ERROR, this exact text); other words that mention overflow
+        // (the parser's stack) are not a sum.
+        case .SQLITE_ERROR where error.message == "integer overflow":
+            "a sum passed the largest 64-bit integer; filter the rows first"
+        case .SQLITE_ERROR where error.message == "parser stack overflow":
+            "the query nests too deeply for SQLite's parser; use fewer stages"
+        case .SQLITE_ERROR where error.message?.hasPrefix("Expression tree is too large") == true:
+            "an expression nests too deeply for SQLite (\(error.message ?? "")); split it with extend"
         default:
-            (error.message ?? "").contains("overflow")
-                ? "a sum passed the largest 64-bit integer; filter the rows first"
-                : "SQLite could not evaluate the query (result code \(error.resultCode.rawValue))"
+            "SQLite could not evaluate the query (result code \(error.resultCode.rawValue))"
         }
     }
 }

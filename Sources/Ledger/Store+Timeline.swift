@@ -44,34 +44,34 @@ package struct TransitionRow: Sendable, Equatable {
 }
 
 extension TimelineRow {
-    /// A run's timeline from its events in stream order and its steps' gaps by stream position;
-    /// only the last `last` when given.
-    package static func timeline(
-        _ events: [(eventID: String, type: String, data: String, receivedAt: Int64)], gaps: [Int: Int64], last: Int?
-    ) -> [TimelineRow] {
-        let shown = last.map { events.count - min(max($0, 0), events.count) } ?? 0
-        return events.indices.dropFirst(shown).map { index in
-            let event = events[index]
-            let facts = EventFacts(sseType: event.type, data: event.data, receivedAt: event.receivedAt)
-            return TimelineRow(
-                position: index + 1, eventID: event.eventID, at: facts.at, type: facts.type, state: facts.state,
-                step: facts.step, message: facts.message, gapMicros: gaps[index + 1])
-        }
+    /// The row of the event at 1-based `position` of its run's stream, with the gap of its step.
+    package init(position: Int, eventID: String, type: String, data: String, receivedAt: Int64, gapMicros: Int64?) {
+        let facts = EventFacts(sseType: type, data: data, receivedAt: receivedAt)
+        self.init(
+            position: position, eventID: eventID, at: facts.at, type: facts.type, state: facts.state,
+            step: facts.step, message: facts.message, gapMicros: gapMicros)
+    }
+
+    /// How many of `count` events a timeline skips to show only the last `last`.
+    package static func skipped(of count: Int, last: Int?) -> Int {
+        last.map { count - min(max($0, 0), count) } ?? 0
     }
 }
 
 extension LedgerStore {
     /// The events of `runID` in stream order (only the last `last` when given); empty when the run is unknown.
     package func timeline(of runID: String, last: Int? = nil) throws -> [TimelineRow] {
+        var rows: [TimelineRow] = []
+        try timeline(of: runID, last: last) { rows.append($0) }
+        return rows
+    }
+
+    /// The events of `runID` like `timeline(of:last:)`, handed to `body` one by one as they are
+    /// read, so one event is held at a time (and the run's seqs); returns how many.
+    @discardableResult
+    package func timeline(of runID: String, last: Int?, _ body: (TimelineRow) throws -> Void) throws -> Int {
         try catchUpProjections()
-        let (rows, gaps) = try read("reading the timeline of run \(runID)") { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT e.event_id, CAST(e.type AS BLOB), CAST(e.data AS BLOB), e.received_at
-                    FROM event_log e WHERE e.run_id = ? ORDER BY e.seq
-                    """,
-                arguments: [runID])
+        return try read("reading the timeline of run \(runID)") { db in
             let gaps = try Row.fetchAll(
                 db,
                 sql: """
@@ -79,11 +79,47 @@ extension LedgerStore {
                     WHERE s.run_id = ? AND st.gap_us IS NOT NULL
                     """,
                 arguments: [runID])
-            return (rows, Dictionary(gaps.map { ($0[0] as Int, $0[1] as Int64) }, uniquingKeysWith: { first, _ in first }))
+            let gapByPosition = Dictionary(
+                gaps.map { ($0[0] as Int, $0[1] as Int64) }, uniquingKeysWith: { first, _ in first })
+            let count =
+                try Int.fetchOne(db, sql: "SELECT event_count FROM streams WHERE run_id = ?", arguments: [runID]) ?? 0
+            let skipped = TimelineRow.skipped(of: count, last: last)
+            var position = 0
+            func show(_ event: Row) throws {
+                position += 1
+                guard position > skipped else { return }
+                try body(
+                    TimelineRow(
+                        position: position, eventID: event[0], type: event.exactText(1), data: event.exactText(2),
+                        receivedAt: event[3], gapMicros: gapByPosition[position]))
+            }
+            // Archived events come before live ones. Live events are read one by one by seq: an
+            // ORDER BY over whole rows would have SQLite sort them in memory, the run whole.
+            let archived = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT x.event_id, CAST(x.type AS BLOB), CAST(x.data AS BLOB), x.received_at
+                    FROM archives a JOIN streams s ON s.run_key = a.run_key, ledger_archive(a.run_key) x
+                    WHERE s.run_id = ? ORDER BY x.seq
+                    """,
+                arguments: [runID])
+            while let event = try archived.next() { try show(event) }
+            let seqs = try Int64.fetchAll(
+                db,
+                sql: """
+                    SELECT e.seq FROM events e JOIN streams s ON s.run_key = e.run_key
+                    WHERE s.run_id = ? ORDER BY e.seq
+                    """,
+                arguments: [runID])
+            let event = try db.cachedStatement(
+                sql: "SELECT event_id, CAST(type AS BLOB), CAST(data AS BLOB), received_at FROM events WHERE seq = ?")
+            let liveSkipped = max(0, skipped - position)
+            position += liveSkipped
+            for seq in seqs.dropFirst(liveSkipped) {
+                if let row = try Row.fetchOne(event, arguments: [seq]) { try show(row) }
+            }
+            return max(0, position - skipped)
         }
-        return TimelineRow.timeline(
-            rows.map { (eventID: $0[0], type: $0.exactText(1), data: $0.exactText(2), receivedAt: $0[3]) }, gaps: gaps,
-            last: last)
     }
 
     /// The steps of `runID` in stream order.

@@ -1,7 +1,8 @@
 // Compaction in PostgreSQL, as in SQLite: the raw events of old terminal runs move into archives
 // (the same zlib blobs, as bytea), one transaction per run with its stream row locked, so a kill
 // at any moment leaves each run wholly live or wholly archived. A run's stored chain is checked,
-// and its archive decoded back, before its event rows are deleted. Space comes back to the
+// and its archive decoded back, before its event rows are deleted; a run too large to archive in
+// bounded memory is left live and named. Space comes back to the
 // server's free space map with VACUUM (the server's autovacuum does it too, later).
 
 import Foundation
@@ -22,20 +23,27 @@ extension PostgresStore {
         var summary = CompactionSummary()
         summary.fileBytesBefore = try await databaseBytes()
         let terminal = EventFacts.terminalStates
-        let candidates = try await read("finding runs to compact") { connection in
-            var candidates: [(runKey: Int64, runID: String)] = []
+        let found = try await read("finding runs to compact") { connection in
+            var candidates: [(runKey: Int64, runID: String, bytes: Int64)] = []
             for try await candidate in try await connection.query(
                 """
-                SELECT s.run_key, s.run_id FROM streams s JOIN runs r ON r.run_key = s.run_key
+                SELECT s.run_key, s.run_id,
+                    (SELECT coalesce(sum(octet_length(e.type) + octet_length(e.data)), 0)::bigint
+                     FROM events e WHERE e.run_key = s.run_key)
+                FROM streams s JOIN runs r ON r.run_key = s.run_key
                 WHERE s.last_received_at < \(cutoff) AND r.state = ANY(\(terminal)::text[])
                     AND NOT EXISTS (SELECT 1 FROM archives a WHERE a.run_key = s.run_key)
                 ORDER BY s.run_key
                 """, logger: Self.logger
-            ).decode((Int64, String).self) where runIDs?.contains(candidate.1) ?? true {
+            ).decode((Int64, String, Int64).self) where runIDs?.contains(candidate.1) ?? true {
                 candidates.append(candidate)
             }
             return candidates
         }
+        summary.tooLarge = found.filter { $0.bytes > RefusedRun.largestArchivedStream }.map {
+            RefusedRun.tooLarge(runID: $0.runID, bytes: $0.bytes)
+        }
+        let candidates = found.filter { $0.bytes <= RefusedRun.largestArchivedStream }
         if !candidates.isEmpty {
             let dictionary = try await presetDictionary(sampling: candidates.map(\.runKey))
             for candidate in candidates {

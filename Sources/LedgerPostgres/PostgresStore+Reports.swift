@@ -6,6 +6,7 @@ import Foundation
 import Ledger
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 extension PostgresStore: ReportingStore {
     package var engine: SQLEngine { .postgresql }
@@ -19,10 +20,32 @@ extension PostgresStore: ReportingStore {
     /// `archived_event_log` scratch table inside the statement's transaction, which is then rolled
     /// back, so each such query decodes every archive once.
     package func rows(sql: String, arguments: [SQLValue]) async throws -> QueryResult {
+        let result = Mutex(QueryResult(columns: [], rows: []))
+        try await eachRow(sql: sql, arguments: arguments) { row in
+            let values = try row.map(SQLValue.init(cell:))
+            result.withLock { result in
+                if result.rows.isEmpty { result.columns = row.map(\.columnName) }
+                result.rows.append(values)
+            }
+        }
+        return result.withLock { $0 }
+    }
+
+    /// Runs `sql` like `rows(sql:arguments:)`, handing each row to `body` as postgres-nio's row
+    /// sequence yields it, so about one row is held at a time.
+    package func streamRows(
+        sql: String, arguments: [SQLValue], into body: @escaping @Sendable ([SQLValue]) throws -> Void
+    ) async throws {
+        try await eachRow(sql: sql, arguments: arguments) { try body(try $0.map(SQLValue.init(cell:))) }
+    }
+
+    private func eachRow(
+        sql: String, arguments: [SQLValue], _ body: @escaping @Sendable (PostgresRow) throws -> Void
+    ) async throws {
         try await catchUpProjections()
         let query = Self.query(sql, arguments)
         let readsEvents = sql.contains("event_log")
-        return try await read("running a query") { connection in
+        try await read("running a query") { connection in
             try await connection.query("BEGIN", logger: Self.logger)
             do {
                 if readsEvents {
@@ -30,13 +53,8 @@ extension PostgresStore: ReportingStore {
                 } else {
                     try await connection.query("SET TRANSACTION READ ONLY", logger: Self.logger)
                 }
-                var result = QueryResult(columns: [], rows: [])
-                for try await row in try await connection.query(query, logger: Self.logger) {
-                    if result.rows.isEmpty { result.columns = row.map(\.columnName) }
-                    result.rows.append(try row.map(SQLValue.init(cell:)))
-                }
+                for try await row in try await connection.query(query, logger: Self.logger) { try body(row) }
                 try await connection.query("ROLLBACK", logger: Self.logger)
-                return result
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: Self.logger)
                 throw error
@@ -81,9 +99,21 @@ extension PostgresStore: ReportingStore {
     }
 
     package func timeline(of runID: String, last: Int? = nil) async throws -> [TimelineRow] {
+        let rows = Mutex<[TimelineRow]>([])
+        _ = try await streamTimeline(of: runID, last: last) { row in rows.withLock { $0.append(row) } }
+        return rows.withLock { $0 }
+    }
+
+    /// The events of `runID` like `timeline(of:last:)`, handed to `body` one by one: an archived
+    /// run's archived events first (decoded from its archive), then its live events as
+    /// postgres-nio's row sequence yields them; returns how many.
+    package func streamTimeline(
+        of runID: String, last: Int?, into body: @escaping @Sendable (TimelineRow) throws -> Void
+    ) async throws -> Int {
         try await catchUpProjections()
-        let gaps = try await read("reading the steps of run \(runID)") { connection in
+        return try await read("reading the timeline of run \(runID)") { connection in
             var gaps: [Int: Int64] = [:]
+            var count = 0
             for try await (position, gap) in try await connection.query(
                 """
                 SELECT st.position, st.gap_us FROM streams s JOIN steps st ON st.run_key = s.run_key
@@ -92,12 +122,38 @@ extension PostgresStore: ReportingStore {
             ).decode((Int, Int64).self) {
                 gaps[position] = gap
             }
-            return gaps
+            for try await total in try await connection.query(
+                "SELECT event_count FROM streams WHERE run_id = \(runID)", logger: Self.logger
+            ).decode(Int.self) {
+                count = total
+            }
+            let skipped = TimelineRow.skipped(of: count, last: last)
+            var shown = 0
+            func show(_ position: Int, _ eventID: String, _ type: String, _ data: String, _ receivedAt: Int64) throws {
+                guard position > skipped else { return }
+                shown += 1
+                try body(
+                    TimelineRow(
+                        position: position, eventID: eventID, type: type, data: data, receivedAt: receivedAt,
+                        gapMicros: gaps[position]))
+            }
+            var archives = PostgresArchiveReader(connection)
+            if let record = try await archives.record(ofRun: runID), record.eventCount > skipped {
+                for (index, event) in try await archives.contents(of: record).events.enumerated() {
+                    try show(index + 1, event.eventID, event.type, event.data, event.receivedAt)
+                }
+            }
+            for try await (position, eventID, type, data, receivedAt) in try await connection.query(
+                """
+                SELECT e.position, e.event_id, e.type, e.data, e.received_at
+                FROM events e JOIN streams s ON s.run_key = e.run_key
+                WHERE s.run_id = \(runID) AND e.position > \(skipped) ORDER BY e.position
+                """, logger: Self.logger
+            ).decode((Int, String, ByteBuffer, ByteBuffer, Int64).self) {
+                try show(position, eventID, String(buffer: type), String(buffer: data), receivedAt)
+            }
+            return shown
         }
-        let events = try await events(of: runID).map {
-            (eventID: $0.eventID, type: $0.type, data: $0.data, receivedAt: $0.receivedAt)
-        }
-        return TimelineRow.timeline(events, gaps: gaps, last: last)
     }
 
     package func prices() async throws -> [PriceRow] {

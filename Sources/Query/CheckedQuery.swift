@@ -15,10 +15,10 @@ package struct QueryColumn: Sendable, Equatable {
     }
 }
 
-/// A checked query: the source and its stages.
+/// A checked query: the source and its stages, each with the position of the stage it came from.
 struct CheckedQuery: Sendable {
     var source: Source
-    var stages: [CheckedStage]
+    var stages: [(stage: CheckedStage, position: SourcePosition)]
     var columns: [QueryColumn]
 }
 

@@ -44,8 +44,8 @@ struct Checker {
         }
         self.source = source
         scope = Scope(source.columns.map { ($0.name, $0.type) })
-        var stages: [CheckedStage] = []
-        for stage in pipeline.stages { stages += try check(stage) }
+        var stages: [(stage: CheckedStage, position: SourcePosition)] = []
+        for stage in pipeline.stages { stages += try check(stage).map { ($0, stage.position) } }
         return CheckedQuery(
             source: source, stages: stages, columns: scope.entries.map { QueryColumn(name: $0.name, type: $0.value) })
     }

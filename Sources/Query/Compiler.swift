@@ -35,6 +35,11 @@ private struct Select {
     var havings: [SQL] = []
     var order: [OrderTerm] = []
     var limit: Int64?
+
+    /// Every piece of SQL the SELECT is made of.
+    var parts: [SQL] {
+        [from] + scope.entries.map(\.value.sql) + wheres + (groupBy ?? []) + havings + order.map(\.sql)
+    }
 }
 
 struct Compiler {
@@ -43,7 +48,16 @@ struct Compiler {
 
     init(dialect: any SQLDialect = SQLiteDialect()) { self.dialect = dialect }
 
-    mutating func compile(_ query: CheckedQuery) -> CompiledQuery {
+    /// The deepest SQL the compiler writes: SQLite 3.40's parser overflows its stack at about
+    /// 90 levels (see `SQL.depth`); this leaves a margin for the clauses around an expression.
+    static let maximumDepth = 80
+    /// The longest SQL the compiler writes; columns that repeat an extended column can double it
+    /// at every stage.
+    static let maximumBytes = 16 << 20
+
+    /// - Throws: `QueryError` at the stage whose SQL would nest deeper than `maximumDepth` or grow
+    ///   longer than `maximumBytes`.
+    mutating func compile(_ query: CheckedQuery) throws(QueryError) -> CompiledQuery {
         var select = Select(
             from: SQL(catalog: query.source.relation),
             scope: Scope(
@@ -55,19 +69,48 @@ struct Compiler {
                             identity: column.identity.map { SQL(catalog: $0) })
                     )
                 }))
-        for stage in query.stages { apply(stage, to: &select) }
+        for (stage, position) in query.stages {
+            try apply(stage, to: &select, at: position)
+            try Self.requireFits(select.parts, at: position)
+        }
         let sql = render(select, hiddenOrder: false)
         return CompiledQuery(sql: sql.text, arguments: sql.arguments, columns: query.columns)
     }
 
-    private mutating func apply(_ stage: CheckedStage, to select: inout Select) {
+    /// Refuses SQL that nests deeper or is longer than the compiler writes.
+    private static func requireFits(_ parts: [SQL], at position: SourcePosition) throws(QueryError) {
+        let depth = parts.map(\.depth).max() ?? 0
+        guard depth <= maximumDepth else {
+            throw QueryError(
+                position: position,
+                message: "the query is too deep for the database here: its SQL would nest \(depth) levels, "
+                    + "more than the \(maximumDepth) allowed",
+                suggestion: "use fewer stages after take or a second summarize (each nests a subquery), "
+                    + "or shorter chains of extended columns")
+        }
+        let bytes = parts.reduce(0) { $0 + $1.text.utf8.count }
+        guard bytes <= maximumBytes else {
+            throw QueryError(
+                position: position,
+                message: "the query is too complex here: its SQL would pass \(maximumBytes >> 20) MiB",
+                suggestion: "extended columns used twice repeat their whole expression; shorten the chain")
+        }
+    }
+
+    private mutating func apply(
+        _ stage: CheckedStage, to select: inout Select, at position: SourcePosition
+    ) throws(QueryError) {
         switch stage {
         case .filter(let condition):
             if select.limit != nil { select = wrap(select) }
             let sql = emit(condition, select.scope)
             if select.groupBy == nil { select.wheres.append(sql) } else { select.havings.append(sql) }
         case .extend(let bindings):
-            for binding in bindings { select.scope.set(binding.name, column(binding.value, select.scope)) }
+            for binding in bindings {
+                let value = column(binding.value, select.scope)
+                try Self.requireFits([value.sql], at: binding.value.position)
+                select.scope.set(binding.name, value)
+            }
         case .project(let bindings):
             let scope = select.scope
             select.scope = Scope(bindings.map { ($0.name, column($0.value, scope)) })
@@ -108,7 +151,7 @@ struct Compiler {
         let inner = render(select, hiddenOrder: true)
         let names = select.scope.names
         return Select(
-            from: "(\(inner)) AS \(raw: alias)",
+            from: .subquery(inner, alias: alias),
             scope: Scope(names.enumerated().map { ($1, ScopeColumn(sql: "\(raw: alias).c\(raw: String($0))")) }),
             order: select.order.enumerated().map { index, term in
                 OrderTerm(
@@ -185,7 +228,9 @@ extension Compiler {
         case .text(let op, let left, let right):
             return dialect.textContains(e(left, as: .string), e(right, as: .string), startsWith: op == .startswith)
         case .inList(let operand, let items):
-            let list = items.map { e($0, beside: [operand] + items) }
+            // One type for the whole list, found once: the list is never copied per item.
+            let type = ([operand] + items).first { $0.type != .json }?.type ?? .json
+            let list = items.map { e($0, as: type) }
             return "(\(e(operand, beside: items)) IN (\(SQL.joined(list, separator: ", "))))"
         case .between(let operand, let low, let high):
             let all = [operand, low, high]

@@ -16,7 +16,7 @@ package enum QueryLanguage {
         var checker = Checker(now: now)
         let checked = try checker.check(pipeline)
         var compiler = Compiler(dialect: engine == .sqlite ? SQLiteDialect() : PostgresDialect())
-        return compiler.compile(checked)
+        return try compiler.compile(checked)
     }
 }
 

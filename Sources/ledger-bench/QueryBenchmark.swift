@@ -1,7 +1,7 @@
 // The query benchmark: 2,000,000 events in 20,000 runs; each question asked through the query
 // language (compile and run, as `ledgerctl query` does) and as hand-written SQL through the same
 // read path, in the same run, checking both give the same rows; then, where python3 can import
-// duckdb, the same questions in DuckDB over the same tables.
+// duckdb, the same questions in DuckDB over the same tables; last, the time to compile long `in` lists.
 
 import Foundation
 import Ledger
@@ -138,6 +138,17 @@ struct QueryBenchmark {
         }
         try DuckDBComparison(sqlitePath: store.path, directory: directory, repetitions: repetitions)
             .run(Self.questions.map(\.duckdb), ledgerSeconds: ledgerSeconds, names: Self.questions.map(\.name))
+        try inListCompileTimes()
+    }
+
+    /// Compiling `in` lists of growing length, which must take linear time (it was quadratic:
+    /// 18 s for 40,000 items, 486 s for 200,000).
+    private func inListCompileTimes() throws {
+        for count in [40_000, 200_000] {
+            let query = "runs | where steps in (" + (0..<count).map(String.init).joined(separator: ", ") + ")"
+            let seconds = try best { _ = try QueryLanguage.compile(query) }
+            print(String(format: "  compiling an `in` list of %@ items: %.3f s", count.formatted(), seconds))
+        }
     }
 
     /// The best wall time of `body`, in seconds: of `repetitions` runs, or more for a fast body

@@ -1,6 +1,6 @@
 // ledger-bench: Ledger's benchmarks, each printing its figures next to a baseline measured in
 // the same run. Build in release first (the ingest benchmark runs the built ledgerctl):
-//   swift build -c release && .build/release/ledger-bench [parse|append|ingest|projections|query|compact|postgres|all]
+//   swift build -c release && .build/release/ledger-bench [parse|append|ingest|projections|query|compact|memory|postgres|all]
 //     [--events N] [--store postgres://…]
 // `postgres` (and `all`, when a server is given) needs a PostgreSQL server: --store or
 // $LEDGER_BENCH_POSTGRES names a database on it (`.ci/postgres start` starts a throwaway one).
@@ -25,6 +25,8 @@ case "projections":
     try ProjectionBenchmark().run()
 case "query":
     try QueryBenchmark().run()
+case "memory":
+    try MemoryBenchmark().run()
 case "compact":
     try await CompactBenchmark(runs: (events ?? 2_000_000) / 100).run()
 case "postgres":
@@ -41,8 +43,9 @@ case "all":
     try ProjectionBenchmark().run()
     try QueryBenchmark().run()
     try await CompactBenchmark(runs: (events ?? 2_000_000) / 100).run()
+    try MemoryBenchmark().run()
     if let postgres { try await PostgresIngestBenchmark(server: postgres, steps: (events ?? 300_000) / 1_000).run() }
 default:
-    FileHandle.standardError.write(Data("usage: ledger-bench [parse|append|ingest|projections|query|compact|postgres|all] [--events N] [--store postgres://…]\n".utf8))
+    FileHandle.standardError.write(Data("usage: ledger-bench [parse|append|ingest|projections|query|compact|memory|postgres|all] [--events N] [--store postgres://…]\n".utf8))
     exit(2)
 }

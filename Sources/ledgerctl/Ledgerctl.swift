@@ -50,7 +50,7 @@ enum Main {
             }
             if code == .validationFailure {
                 let message = Ledgerctl.fullMessage(for: error)
-                FileHandle.standardError.write(Data((message + "\n").utf8))
+                FileHandle.standardError.write(Data((message.terminalSafe(keeping: ["\n", "\t"]) + "\n").utf8))
                 Foundation.exit(2)
             }
             Ledgerctl.exit(withError: error)
@@ -58,12 +58,14 @@ enum Main {
     }
 }
 
-/// Prints one line to stderr, prefixed with `ledgerctl: `.
+/// Prints one line to stderr, prefixed with `ledgerctl: `; control characters in it (server or
+/// stream text an error echoes) are escaped, newlines and tabs kept.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("ledgerctl: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("ledgerctl: \(message.terminalSafe(keeping: ["\n", "\t"]))\n".utf8))
 }
 
-/// Prints a progress or status line to stderr, never stdout, so results stay clean in pipes.
+/// Prints a progress or status line to stderr, never stdout, so results stay clean in pipes;
+/// control characters escaped as in `printError`.
 func printStatus(_ message: String) {
-    FileHandle.standardError.write(Data("\(message)\n".utf8))
+    FileHandle.standardError.write(Data("\(message.terminalSafe(keeping: ["\n", "\t"]))\n".utf8))
 }

@@ -45,6 +45,13 @@ import Testing
         }
     }
 
+    @Test func aParserStackOverflowIsNotReadAsASumOverflow() throws {
+        let nested = String(repeating: "(", count: 200) + "1" + String(repeating: ")", count: 200)
+        #expect(throws: LedgerError.query(reason: "the query nests too deeply for SQLite's parser; use fewer stages")) {
+            try store.rows(sql: "SELECT \(nested)", arguments: [])
+        }
+    }
+
     @Test func planNamesTheIndexesUsed() throws {
         let plan = try store.queryPlan(sql: "SELECT count(*) FROM runs WHERE state = ?", arguments: [.text("failed")])
         #expect(plan.contains { $0.contains("runs_by_state") }, "\(plan)")

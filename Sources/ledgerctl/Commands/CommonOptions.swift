@@ -66,6 +66,11 @@ struct FormatOptions: ParsableArguments {
     func print(_ report: Report) {
         FileHandle.standardOutput.write(Data(ReportWriter.render(report, as: format).utf8))
     }
+
+    /// A report with `columns` written to stdout row by row in the chosen format.
+    func stream(columns: [String]) -> ReportStream {
+        ReportStream(columns: columns, format: format)
+    }
 }
 
 /// Where the Coasty API is and the key to call it with.

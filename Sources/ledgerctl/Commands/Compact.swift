@@ -51,6 +51,9 @@ struct Compact: AsyncParsableCommand {
                 "compact: \(sofar.runs)/\(candidates) runs, \(byteSize(sofar.rawBytes)) -> "
                     + "\(byteSize(sofar.archiveBytes))…")
         }
+        for refused in summary.tooLarge {
+            printError("run \(refused.runID) was not archived: \(refused.reason)")
+        }
         for refused in summary.refused {
             printError("run \(refused.runID) was not archived: \(refused.reason); see `ledgerctl verify`")
         }

@@ -43,7 +43,7 @@ struct Cost: AsyncParsableCommand {
         if discrepancies {
             let query = CannedReports.discrepancies(window: window)
             if showQuery { return print(query) }
-            return output.print(try await QueryCommand.report(query, on: try await store.openStore()))
+            return try await QueryCommand.stream(query, on: try await store.openStore(), output)
         }
         if showQuery {
             print(CannedReports.cost(by: by, window: window))

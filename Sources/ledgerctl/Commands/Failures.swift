@@ -30,6 +30,6 @@ struct Failures: AsyncParsableCommand {
     func run() async throws {
         let query = CannedReports.failures(by: by)
         if showQuery { return print(query) }
-        output.print(try await QueryCommand.report(query, on: try await store.openStore()))
+        try await QueryCommand.stream(query, on: try await store.openStore(), output)
     }
 }

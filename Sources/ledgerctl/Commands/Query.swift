@@ -1,5 +1,5 @@
 // `ledgerctl query`: runs a query of the pipe language (from the argument, --file or stdin) and
-// prints its rows in any format, or with --explain the SQL and the database's plan. A query error is
+// prints its rows in any format as they are read, or with --explain the SQL and the database's plan. A query error is
 // printed with the query line echoed and a caret under the spot, and exits 1.
 
 import ArgumentParser
@@ -46,7 +46,7 @@ struct QueryCommand: AsyncParsableCommand {
                 print("   " + line)
             }
         } else {
-            output.print(try await Self.report(query, origin: origin, on: try await store.openStore()))
+            try await Self.stream(query, origin: origin, on: try await store.openStore(), output)
         }
     }
 
@@ -66,6 +66,20 @@ struct QueryCommand: AsyncParsableCommand {
     static func report(_ query: String, origin: String = "query", on ledger: any ReportingStore) async throws -> Report {
         let compiled = try compile(query, origin: origin, for: ledger.engine)
         return Report(try await ledger.rows(of: compiled))
+    }
+
+    /// Runs `query` on the store and writes its rows to stdout in `output`'s format as the
+    /// store reads them; a query error is printed as in `report`.
+    static func stream(
+        _ query: String, origin: String = "query", on ledger: any ReportingStore, _ output: FormatOptions
+    ) async throws {
+        let compiled = try compile(query, origin: origin, for: ledger.engine)
+        let columns = compiled.columns
+        let stream = output.stream(columns: columns.map(\.name))
+        try await ledger.streamRows(sql: compiled.sql, arguments: compiled.arguments) { row in
+            stream.add(zip(columns, row).map { Cell($1, as: $0.type) })
+        }
+        stream.finish()
     }
 
     static func compile(_ query: String, origin: String, for engine: SQLEngine) throws -> CompiledQuery {

@@ -50,6 +50,6 @@ struct Runs: AsyncParsableCommand {
         let query = CannedReports.runs(
             state: state, machine: machine, window: try window.window(), failedOnly: failed, openOnly: open)
         if showQuery { return print(query) }
-        output.print(try await QueryCommand.report(query, on: try await store.openStore()))
+        try await QueryCommand.stream(query, on: try await store.openStore(), output)
     }
 }

@@ -1,4 +1,5 @@
-// `ledgerctl timeline RUN_ID`: what the agent did in one run, event by event, in stream order.
+// `ledgerctl timeline RUN_ID`: what the agent did in one run, event by event, in stream order,
+// written as the store reads the events.
 
 import ArgumentParser
 import Ledger
@@ -31,22 +32,30 @@ struct Timeline: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let rows = try await store.openStore().timeline(of: runID, last: last)
-        guard !rows.isEmpty else {
+        let gaps = gaps
+        let stream = output.stream(columns: Self.columns(gaps: gaps))
+        let shown = try await store.openStore().streamTimeline(of: runID, last: last) { row in
+            stream.add(Self.cells(row, gaps: gaps))
+        }
+        guard shown > 0 else {
             throw LedgerError.storage(context: "run \(runID)", reason: "no events stored in \(store.name)")
         }
-        output.print(Self.report(rows, gaps: gaps))
+        stream.finish()
     }
 
     /// The `timeline` report of design.md for `rows`, with gap_s appended when `gaps` is set.
     static func report(_ rows: [TimelineRow], gaps: Bool = false) -> Report {
-        Report(
-            columns: ["seq", "event_id", "at", "type", "state", "step", "message"] + (gaps ? ["gap_s"] : []),
-            rows: rows.map { row in
-                [
-                    Cell(row.position), .text(row.eventID), .time(row.at), .text(row.type), Cell(row.state),
-                    Cell(row.step), Cell(row.message),
-                ] + (gaps ? [row.gapMicros.map(Cell.seconds) ?? .null] : [])
-            })
+        Report(columns: columns(gaps: gaps), rows: rows.map { cells($0, gaps: gaps) })
+    }
+
+    private static func columns(gaps: Bool) -> [String] {
+        ["seq", "event_id", "at", "type", "state", "step", "message"] + (gaps ? ["gap_s"] : [])
+    }
+
+    private static func cells(_ row: TimelineRow, gaps: Bool) -> [Cell] {
+        [
+            Cell(row.position), .text(row.eventID), .time(row.at), .text(row.type), Cell(row.state), Cell(row.step),
+            Cell(row.message),
+        ] + (gaps ? [row.gapMicros.map(Cell.seconds) ?? .null] : [])
     }
 }
