@@ -25,6 +25,20 @@ import Testing
         #expect(second.stdout.contains("0 new, 15 duplicate, 0 conflicting"))
     }
 
+    @Test func aMessageThatIsNotUTF8IsRefusedWithItsLineKeptAsideAndListedByVerify() async throws {
+        let path = scratch.path("bad-bytes.sse")
+        let bytes = Array("id: 1\ndata: {\"event\":\"state\",\"state\":\"running\"}\n\nid: 2\ndata: {\"message\":\"".utf8)
+            + [0xFF, 0xC3] + Array("\"}\n\n".utf8)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let result = try await ledgerctl(["import", path, "--run", "run-bad", "--db", db])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("1 new"), "\(result.stdout)")
+        #expect(result.stderr.contains("\(path):4: not valid UTF-8; refused and kept aside"), "\(result.stderr)")
+        let verify = try await ledgerctl(["verify", "--db", db, "--format", "csv"])
+        #expect(verify.status == 3)
+        #expect(verify.stdout.contains("run-bad,2,,refused_message,"), "\(verify.stdout)")
+    }
+
     @Test(.enabled(if: TestPostgres.serverURL != nil, "needs LEDGER_TEST_POSTGRES"))
     func importIntoPostgresIsIdempotentVerifiesAndHasStats() async throws {
         let postgres = try await TestPostgres.makeDatabase()

@@ -67,9 +67,10 @@ import Testing
         #expect(rows.map { $0["run_id"] as? String } == ["run-refund", "run-failed"])
         let keys = [
             "run_id", "state", "machine_id", "task", "steps", "cost_usd", "started_at", "ended_at", "duration_s",
-            "failure_reason", "events",
+            "failure_reason", "events", "complete",
         ]
         #expect(rows.allSatisfy { Set($0.keys) == Set(keys) })
+        #expect(rows.allSatisfy { $0["complete"] as? Bool == false }, "imported runs are not confirmed complete")
         #expect(rows.first?["started_at"] as? String == "2026-11-02T09:14:02.274Z")
         #expect(rows.last?["failure_reason"] as? String == "captcha")
         #expect(rows.last?["machine_id"] as? String == "m-2")

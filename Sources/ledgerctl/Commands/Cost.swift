@@ -48,7 +48,7 @@ struct Cost: AsyncParsableCommand {
         if showQuery {
             print(CannedReports.cost(by: by, window: window))
             if let extra = CannedReports.runsWithoutSteps(by: by, window: window) {
-                print("\n# and the runs without steps, added to the groups above:\n" + extra)
+                printStatus("cost also counts the runs without steps, which this query cannot see, from:\n" + extra)
             }
             return
         }

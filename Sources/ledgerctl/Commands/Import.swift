@@ -36,24 +36,18 @@ struct Import: AsyncParsableCommand {
             "imported \(file) into run \(run): \(outcome.new) new, \(outcome.duplicate) duplicate, "
                 + "\(outcome.conflict) conflicting (\(result.messages) events)")
         var problems = false
-        if !result.invalidJSONLines.isEmpty {
+        /// Names each of `lines` (the first 20, then how many more) with `what`.
+        func report(_ lines: [Int], _ what: String, more: String) {
+            guard !lines.isEmpty else { return }
             problems = true
-            for line in result.invalidJSONLines.prefix(20) {
-                printError("\(file):\(line): data is not JSON (stored raw)")
-            }
-            if result.invalidJSONLines.count > 20 {
-                printError("\(file): \(result.invalidJSONLines.count - 20) more events whose data is not JSON (stored raw)")
-            }
+            for line in lines.prefix(20) { printError("\(file):\(line): \(what)") }
+            if lines.count > 20 { printError("\(file): \(lines.count - 20) more \(more)") }
         }
-        if !result.refusedLines.isEmpty {
-            problems = true
-            for line in result.refusedLines.prefix(20) {
-                printError("\(file):\(line): not valid UTF-8; refused and kept aside with its bytes as received (see `ledgerctl verify`)")
-            }
-            if result.refusedLines.count > 20 {
-                printError("\(file): \(result.refusedLines.count - 20) more messages refused as not valid UTF-8")
-            }
-        }
+        report(result.invalidJSONLines, "data is not JSON (stored raw)", more: "events whose data is not JSON (stored raw)")
+        report(
+            result.refusedLines,
+            "not valid UTF-8; refused and kept aside with its bytes as received (see `ledgerctl verify`)",
+            more: "messages refused as not valid UTF-8")
         if let line = result.unterminatedMessageLine {
             problems = true
             printError("\(file):\(line): the last message has no blank line after it; it was not dispatched or stored")
