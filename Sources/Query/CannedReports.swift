@@ -62,11 +62,11 @@ package enum CannedReports {
     package static func cost(by grouping: CostGrouping, window: TimeWindow = .all) -> String {
         let order = "sort by cost_usd desc, key asc nulls last"
         if grouping != .day, window == .all {
-            let key = grouping == .machine ? "machine_id" : grouping == .run ? "run_id" : grouping.rawValue
             return pipeline(
                 "runs",
                 [
-                    "summarize runs = count(), steps = sum(steps), cost_usd = sum(cost_usd) by key = \(key)", order,
+                    "summarize runs = count(), steps = sum(steps), cost_usd = sum(cost_usd) by key = \(runsKey(grouping))",
+                    order,
                 ])
         }
         let key: String =
@@ -90,20 +90,23 @@ package enum CannedReports {
     /// nil when it reads the runs source and counts them itself. `CostReport` merges the two.
     package static func runsWithoutSteps(by grouping: CostGrouping, window: TimeWindow = .all) -> String? {
         guard grouping == .day || window != .all else { return nil }
-        let key: String =
-            switch grouping {
-            case .day: "day(first_event_at)"
-            case .run: "run_id"
-            case .machine: "machine_id"
-            case .state: "state"
-            case .task: "task"
-            }
         return pipeline(
             "runs",
             window.stages(on: "first_event_at") + [
                 "where steps == 0",
-                "summarize runs = count(), steps = sum(steps), cost_usd = sum(cost_usd) by key = \(key)",
+                "summarize runs = count(), steps = sum(steps), cost_usd = sum(cost_usd) by key = \(runsKey(grouping))",
             ])
+    }
+
+    /// The group key of a cost grouping over the runs source (a run counts on the day it started).
+    private static func runsKey(_ grouping: CostGrouping) -> String {
+        switch grouping {
+        case .day: "day(first_event_at)"
+        case .run: "run_id"
+        case .machine: "machine_id"
+        case .state: "state"
+        case .task: "task"
+        }
     }
 
     /// `ledgerctl failures`: failed, cancelled and timed-out runs. By reason: most runs first, then
